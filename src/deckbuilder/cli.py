@@ -1,0 +1,164 @@
+"""Command line: the only place that prints or chooses an exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .config import ConfigError, DeckConfig, find_root, load_config
+from .model import Diagnostic, Report, Severity
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failed(Exception):
+    """Stop with exit code 1 after the problems have been shown."""
+
+
+def error_boundary(func: F) -> F:
+    """No traceback reaches a user: known failures become messages and exit codes."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except Failed:
+            sys.exit(1)
+        except ConfigError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was written", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def project_config(project: str | None) -> DeckConfig:
+    start = Path(project).resolve() if project else Path.cwd()
+    root = find_root(start) if not project else start
+    if root is None:
+        raise click.UsageError("no deck.toml in this folder or any parent (use --project DIR)")
+    return load_config(root)
+
+
+def format_diagnostic(d: Diagnostic, style: str) -> str:
+    if style == "github":
+        kind = "error" if d.severity is Severity.ERROR else "warning"
+        line = f",line={d.location.line}" if d.location.line else ""
+        message = d.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return f"::{kind} file={d.location.path}{line}::{message}"
+    return str(d)
+
+
+def show(report: Report, style: str = "text", strict: bool = False) -> None:
+    if style == "json":
+        payload = [
+            {
+                "path": d.location.path,
+                "line": d.location.line,
+                "severity": "error" if strict else d.severity.value,
+                "message": d.message,
+            }
+            for d in report.diagnostics
+        ]
+        click.echo(json.dumps({"cards": len(report.cards), "diagnostics": payload}, ensure_ascii=False, indent=1))
+        return
+    for d in report.diagnostics:
+        shown = Diagnostic(d.location, Severity.ERROR, d.message) if strict else d
+        click.echo(format_diagnostic(shown, style), err=style == "text")
+
+
+project_option = click.option("--project", type=click.Path(file_okay=False), help="Project folder (holds deck.toml).")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="deckbuilder")
+def main() -> None:
+    """Build Anki decks from Markdown cards."""
+
+
+@main.command()
+@project_option
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "style", type=click.Choice(["text", "json", "github"]), default="text")
+@error_boundary
+def check(project: str | None, strict: bool, style: str) -> None:
+    """Parse, validate and render every card; write nothing."""
+    from .pipeline import gather
+
+    config = project_config(project)
+    report = gather(config).report
+    show(report, style, strict)
+    problems = report.errors(strict)
+    if style == "text":
+        status = f"{len(report.cards)} cards, {len(problems)} problem(s)"
+        click.echo(status, err=True)
+    if problems:
+        raise Failed
+
+
+@main.command()
+@project_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default dist/).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@error_boundary
+def build(project: str | None, out_dir: str | None, strict: bool) -> None:
+    """Check everything, then write OUT/<slug>-<version>.apkg and update the ledger."""
+    from .pipeline import build as run_build
+
+    config = project_config(project)
+    target_dir = Path(out_dir) if out_dir else config.root / "dist"
+    path, report = run_build(config, target_dir, strict)
+    show(report, "text", strict)
+    if path is None:
+        click.echo(f"build failed: {len(report.errors(strict))} error(s); nothing was written", err=True)
+        raise Failed
+    click.echo(f"wrote {path} ({len(report.cards)} cards)")
+
+
+@main.command()
+@project_option
+@error_boundary
+def ids(project: str | None) -> None:
+    """Assign an id to every card that has none (only metadata lines change)."""
+    from .ids import assign_ids
+    from .pipeline import gather
+
+    config = project_config(project)
+    report = gather(config).report
+    assigned = assign_ids(config.root, report.cards)
+    for relpath, items in sorted(assigned.items()):
+        for line, card_id in items:
+            click.echo(f"{relpath}:{line}: assigned id '{card_id}'")
+    click.echo(f"{sum(len(v) for v in assigned.values())} id(s) assigned")
+
+
+@main.command()
+@project_option
+@click.option("--all", "show_all", is_flag=True, help="List every question with its card count.")
+@error_boundary
+def coverage(project: str | None, show_all: bool) -> None:
+    """Syllabus questions that no card answers yet."""
+    from .pipeline import gather
+    from .syllabus import cards_per_question
+
+    config = project_config(project)
+    built = gather(config)
+    counts = cards_per_question(built.questions, built.report.cards)
+    missing = [q for q in built.questions.values() if counts[q.id] == 0]
+    for q in built.questions.values():
+        if show_all or counts[q.id] == 0:
+            click.echo(f"{q.id} [{q.subdeck}] {counts[q.id]} card(s): {q.question}")
+    click.echo(f"covered {len(counts) - len(missing)}/{len(counts)} syllabus questions")

@@ -1,0 +1,136 @@
+"""Deck settings from `deck.toml`, validated into a frozen record."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Diagnostic, Location, error
+
+CONFIG_NAME = "deck.toml"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
+_SUBDECK_ID = re.compile(r"^[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Subdeck:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class DeckConfig:
+    root: Path
+    title: str
+    slug: str
+    version: str
+    guid_namespace: str
+    description: str
+    subdecks: tuple[Subdeck, ...]
+    cards_dir: str = "cards"
+    syllabus: str = "syllabus/questions.yaml"
+
+    @property
+    def cards_path(self) -> Path:
+        return self.root / self.cards_dir
+
+    @property
+    def syllabus_path(self) -> Path:
+        return self.root / self.syllabus
+
+    @property
+    def package_name(self) -> str:
+        return f"{self.slug}-{self.version}.apkg"
+
+    def subdeck(self, subdeck_id: str) -> Subdeck | None:
+        return next((s for s in self.subdecks if s.id == subdeck_id), None)
+
+    def subdeck_name(self, subdeck_id: str) -> str:
+        """Full Anki deck name; a number prefix keeps the configured order in Anki."""
+        index = [s.id for s in self.subdecks].index(subdeck_id)
+        return f"{self.title}::{index + 1:02d} {self.subdecks[index].title}"
+
+
+class ConfigError(Exception):
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("; ".join(str(d) for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def find_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def load_config(root: Path) -> DeckConfig:
+    """Read and validate `deck.toml`; raises ConfigError with every problem found."""
+    path = root / CONFIG_NAME
+    where = Location(CONFIG_NAME, 0)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([error(where, "no deck.toml here or in any parent folder")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([error(where, f"cannot read config: {exc}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", 0) or 0
+        message = getattr(exc, "msg", str(exc))
+        raise ConfigError([error(Location(CONFIG_NAME, line), f"invalid TOML: {message}")]) from None
+    problems: list[Diagnostic] = []
+
+    def text_key(key: str, pattern: re.Pattern[str] | None = None) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(error(where, f"'{key}' must be a non-empty string"))
+            return ""
+        if pattern and not pattern.match(value):
+            problems.append(error(where, f"'{key}' = {value!r} has an invalid form"))
+        return value
+
+    title = text_key("title")
+    slug = text_key("slug", _SLUG)
+    version = text_key("version", _VERSION)
+    namespace = text_key("guid_namespace")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        problems.append(error(where, "'description' must be a string"))
+        description = ""
+    subdecks: list[Subdeck] = []
+    raw = data.get("subdecks")
+    if not isinstance(raw, list) or not raw:
+        problems.append(error(where, "'subdecks' must be a non-empty array of tables"))
+        raw = []
+    for entry in raw:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("id"), str)
+            or not isinstance(entry.get("title"), str)
+            or not _SUBDECK_ID.match(entry["id"])
+        ):
+            problems.append(error(where, f"subdeck {entry!r} needs an 'id' ([a-z0-9_]) and a 'title'"))
+            continue
+        if any(s.id == entry["id"] for s in subdecks):
+            problems.append(error(where, f"subdeck '{entry['id']}' is listed twice"))
+            continue
+        subdecks.append(Subdeck(entry["id"], entry["title"]))
+    known = {"title", "slug", "version", "guid_namespace", "description", "subdecks"}
+    for key in sorted(set(data) - known):
+        problems.append(error(where, f"unknown key '{key}'"))
+    if problems:
+        raise ConfigError(problems)
+    return DeckConfig(
+        root=root,
+        title=title,
+        slug=slug,
+        version=version,
+        guid_namespace=namespace,
+        description=description,
+        subdecks=tuple(subdecks),
+    )

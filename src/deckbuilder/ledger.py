@@ -1,0 +1,97 @@
+"""The committed ledger: for every card id, the hash of its content and when it last changed.
+
+A note's mod time must change exactly when its content does: unchanged notes keep their time
+(a release never overwrites a learner's edits), changed notes get a newer one (fixes arrive).
+Git history cannot tell this in a shallow CI clone, so `build` keeps it in a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Diagnostic, Location, error
+
+LEDGER_NAME = "ledger.json"
+LEDGER_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    hash: str
+    mod: int
+    version: str
+
+
+@dataclass(frozen=True)
+class Ledger:
+    cards: dict[str, Entry]
+    notetypes: dict[str, Entry]
+
+    def stamp(self, key: str, digest: str, now: int, version: str, notetype: bool = False) -> Entry:
+        """The entry for content `digest`: kept if unchanged, else newer than before."""
+        table = self.notetypes if notetype else self.cards
+        old = table.get(key)
+        if old is not None and old.hash == digest:
+            return old
+        mod = now if old is None else max(now, old.mod + 1)
+        return Entry(digest, mod, version)
+
+    def to_json(self) -> str:
+        def table(entries: dict[str, Entry]) -> dict[str, dict[str, object]]:
+            return {k: {"hash": e.hash, "mod": e.mod, "version": e.version} for k, e in sorted(entries.items())}
+
+        data = {"format": LEDGER_FORMAT, "notetypes": table(self.notetypes), "cards": table(self.cards)}
+        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def build_time() -> int:
+    """'Now' for new content: SOURCE_DATE_EPOCH when set, else the clock."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(value) if value.isdigit() else int(time.time())
+
+
+def load_ledger(path: Path, relpath: str) -> tuple[Ledger, list[Diagnostic]]:
+    """A missing ledger is empty; a corrupt one is an error, never silently reset."""
+    if not path.exists():
+        return Ledger({}, {}), []
+    where = Location(relpath, 0)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        return Ledger({}, {}), [error(where, f"cannot read ledger: {exc}")]
+    except json.JSONDecodeError as exc:
+        return Ledger({}, {}), [error(Location(relpath, exc.lineno), f"ledger is not valid JSON: {exc.msg}")]
+    problems: list[Diagnostic] = []
+    if not isinstance(data, dict) or data.get("format") != LEDGER_FORMAT:
+        return Ledger({}, {}), [error(where, f'ledger must be an object with "format": {LEDGER_FORMAT}')]
+
+    def table(name: str) -> dict[str, Entry]:
+        raw = data.get(name, {})
+        entries: dict[str, Entry] = {}
+        if not isinstance(raw, dict):
+            problems.append(error(where, f"ledger '{name}' must be an object"))
+            return entries
+        for key, value in raw.items():
+            if (
+                isinstance(value, dict)
+                and isinstance(value.get("hash"), str)
+                and isinstance(value.get("mod"), int)
+                and value["mod"] > 0
+                and isinstance(value.get("version"), str)
+            ):
+                entries[key] = Entry(value["hash"], value["mod"], value["version"])
+            else:
+                problems.append(
+                    error(
+                        where,
+                        f"ledger entry {name}.{key} needs 'hash' (string), 'mod' (positive integer) and 'version'",
+                    )
+                )
+        return entries
+
+    ledger = Ledger(table("cards"), table("notetypes"))
+    return ledger, problems

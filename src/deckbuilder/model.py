@@ -1,0 +1,111 @@
+"""Records passed between pipeline stages."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a source file; `path` is relative to the project root when possible."""
+
+    path: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    location: Location
+    severity: Severity
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity.value}: {self.message}"
+
+
+def error(location: Location, message: str) -> Diagnostic:
+    return Diagnostic(location, Severity.ERROR, message)
+
+
+def warning(location: Location, message: str) -> Diagnostic:
+    return Diagnostic(location, Severity.WARNING, message)
+
+
+class CardType(enum.Enum):
+    BASIC = "basic"
+    CLOZE = "cloze"
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """A fenced code block of a card; `check` blocks are hidden from the learner."""
+
+    language: str
+    source: str
+    location: Location
+    is_check: bool = False
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    subdeck: str
+    card_type: CardType
+    question: str
+    answer: str
+    back_extra: str
+    syllabus: tuple[str, ...]
+    tags: tuple[str, ...]
+    location: Location
+    answer_line: int
+    back_extra_line: int = 0
+    code_blocks: tuple[CodeBlock, ...] = ()
+
+    @property
+    def python_blocks(self) -> tuple[CodeBlock, ...]:
+        return tuple(b for b in self.code_blocks if b.language == "python" and not b.is_check)
+
+    @property
+    def checks(self) -> tuple[CodeBlock, ...]:
+        return tuple(b for b in self.code_blocks if b.is_check)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One parsed Markdown file."""
+
+    path: Path
+    relpath: str
+    subdeck: str
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    card: Card
+    question_html: str
+    answer_html: str
+    back_extra_html: str
+    media: tuple[tuple[str, Path], ...] = ()  # (name in the package, file on disk)
+
+
+@dataclass
+class Report:
+    """Everything a check or build found: cards gathered and problems."""
+
+    cards: list[Card] = field(default_factory=list)
+    rendered: list[RenderedCard] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def errors(self, strict: bool = False) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR or strict]

@@ -1,0 +1,303 @@
+"""Split a Markdown file into cards, recording where everything came from.
+
+Python-Markdown keeps no source positions, so this line-based splitter (aware of code fences
+and display math) is the only place that knows lines; every later diagnostic points here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .model import Card, CardType, CodeBlock, Diagnostic, Location, SourceFile, error
+
+CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*?))?[ \t]*$")
+TITLE_HEADING = re.compile(r"^#[ \t]+\S")
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
+METADATA = re.compile(r"^[ \t]*<!--(?P<body>.*?)-->[ \t]*$")
+BACK_MARKER = re.compile(r"^[ \t]*<!--[ \t]*back[ \t]*-->[ \t]*$")
+CARD_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SYLLABUS_ID = re.compile(r"^Q\d{3}$")
+TAG = re.compile(r"^[A-Za-z0-9_:\-]+$")
+CHECK_INFO = "python check"
+METADATA_KEYS = ("id", "syllabus", "tags", "type")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    id: str = ""
+    syllabus: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    card_type: CardType = CardType.BASIC
+
+
+def decode(data: bytes, where: str) -> tuple[str | None, list[Diagnostic]]:
+    """Decode UTF-8 (a BOM is allowed); a bad byte is reported at its line."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [error(Location(where, line), "file is not valid UTF-8")]
+
+
+def parse_metadata(body: str, where: Location) -> tuple[Metadata, list[Diagnostic]]:
+    """Parse `id: x; syllabus: Q001 Q002; tags: a b; type: cloze`."""
+    problems: list[Diagnostic] = []
+    values: dict[str, str] = {}
+    for part in body.split(";"):
+        if not part.strip():
+            continue
+        key, colon, value = part.partition(":")
+        key = key.strip()
+        if not colon or key not in METADATA_KEYS:
+            problems.append(error(where, f"unknown metadata entry {part.strip()!r} (keys: {', '.join(METADATA_KEYS)})"))
+            continue
+        if key in values:
+            problems.append(error(where, f"metadata key '{key}' given twice"))
+        values[key] = value.strip()
+    card_id = values.get("id", "")
+    if card_id and not CARD_ID.match(card_id):
+        problems.append(error(where, f"card id {card_id!r} must be lower-case kebab case [a-z0-9-]"))
+    syllabus = tuple(re.split(r"[\s,]+", values.get("syllabus", "").strip())) if values.get("syllabus") else ()
+    for item in syllabus:
+        if not SYLLABUS_ID.match(item):
+            problems.append(error(where, f"syllabus id {item!r} must look like Q001"))
+    tags = tuple(values.get("tags", "").split())
+    for tag in tags:
+        if not TAG.match(tag):
+            problems.append(error(where, f"tag {tag!r} may only hold letters, digits, '_', ':' and '-'"))
+    type_name = values.get("type", "basic")
+    try:
+        card_type = CardType(type_name)
+    except ValueError:
+        problems.append(error(where, f"card type {type_name!r} must be 'basic' or 'cloze'"))
+        card_type = CardType.BASIC
+    return Metadata(card_id, syllabus, tags, card_type), problems
+
+
+def _front_matter(lines: list[str], where: str) -> tuple[int, tuple[str, ...], list[Diagnostic]]:
+    """Return (first line after the front matter, file tags, problems)."""
+    if not lines or lines[0].rstrip() != "---":
+        return 0, (), []
+    for end in range(1, len(lines)):
+        if lines[end].rstrip() in ("---", "..."):
+            break
+    else:
+        return len(lines), (), [error(Location(where, 1), "front matter is not closed by '---'")]
+    try:
+        data = yaml.safe_load("".join(lines[1:end]))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = 2 + mark.line if mark is not None else 1
+        return end + 1, (), [error(Location(where, line), f"invalid front matter: {getattr(exc, 'problem', exc)}")]
+    if data is None:
+        return end + 1, (), []
+    if not isinstance(data, dict):
+        return end + 1, (), [error(Location(where, 1), "front matter must be a mapping such as 'tags: [a, b]'")]
+    problems = [
+        error(Location(where, 1), f"unknown front matter key {k!r} (allowed: tags)") for k in data if k != "tags"
+    ]
+    raw = data.get("tags", [])
+    if isinstance(raw, str):
+        raw = raw.split()
+    if not isinstance(raw, list) or not all(isinstance(t, str) and TAG.match(t) for t in raw):
+        problems.append(error(Location(where, 1), "front matter 'tags' must be a list of tags [A-Za-z0-9_:-]"))
+        raw = []
+    return end + 1, tuple(raw), problems
+
+
+@dataclass
+class _Draft:
+    """A card while its lines are being collected."""
+
+    heading: str
+    line: int
+    meta: Metadata = field(default_factory=Metadata)
+    has_meta: bool = False
+    body: list[str] = field(default_factory=list)
+    body_start: int = 0
+    back_index: int = -1
+    code: list[CodeBlock] = field(default_factory=list)
+
+
+class _Splitter:
+    def __init__(self, where: str, subdeck: str, file_tags: tuple[str, ...]) -> None:
+        self.where = where
+        self.subdeck = subdeck
+        self.file_tags = file_tags
+        self.problems: list[Diagnostic] = []
+        self.cards: list[Card] = []
+        self.draft: _Draft | None = None
+        self.saw_title = False
+        self.in_comment = False
+
+    def loc(self, line: int) -> Location:
+        return Location(self.where, line)
+
+    def outside(self, text: str, number: int) -> None:
+        """A line before the first card: only blanks, one title and comments may stand here."""
+        stripped = text.strip()
+        if self.in_comment:
+            self.in_comment = "-->" not in stripped
+        elif not stripped:
+            return
+        elif stripped.startswith("<!--"):
+            self.in_comment = "-->" not in stripped[4:]
+        elif TITLE_HEADING.match(text) and not self.saw_title:
+            self.saw_title = True
+        else:
+            self.problems.append(
+                error(self.loc(number), "text outside any card would be dropped (a card starts at '## ')")
+            )
+
+    def start(self, heading: str, number: int) -> None:
+        self.finish()
+        self.draft = _Draft(heading=heading, line=number, body_start=number + 1)
+
+    def finish(self) -> None:
+        draft, self.draft = self.draft, None
+        if draft is None:
+            return
+        where = self.loc(draft.line)
+        if not draft.heading:
+            self.problems.append(error(where, "empty question: the '## ' heading has no text"))
+        if not draft.has_meta:
+            self.problems.append(
+                error(where, "card has no metadata comment '<!-- id: ... -->' on the line after its heading")
+            )
+        elif not draft.meta.id:
+            self.problems.append(error(where, "card has no id (run 'deckbuilder ids' to assign one)"))
+        body = draft.body
+        back: list[str] = []
+        if draft.back_index >= 0:
+            body, back = draft.body[: draft.back_index], draft.body[draft.back_index + 1 :]
+            if draft.meta.card_type is not CardType.CLOZE:
+                self.problems.append(
+                    error(self.loc(draft.body_start + draft.back_index), "'<!-- back -->' is only for cloze cards")
+                )
+        answer = "".join(body).strip("\n")
+        if not answer.strip() and draft.meta.card_type is CardType.BASIC:
+            self.problems.append(error(where, "empty answer"))
+        leading = len(body) - len("".join(body).lstrip("\n").splitlines(keepends=True)) if answer else 0
+        self.cards.append(
+            Card(
+                id=draft.meta.id,
+                subdeck=self.subdeck,
+                card_type=draft.meta.card_type,
+                question=draft.heading,
+                answer=answer,
+                back_extra="".join(back).strip("\n"),
+                syllabus=draft.meta.syllabus,
+                tags=tuple(dict.fromkeys(self.file_tags + draft.meta.tags)),
+                location=where,
+                answer_line=draft.body_start + leading,
+                back_extra_line=draft.body_start + draft.back_index + 1 if draft.back_index >= 0 else 0,
+                code_blocks=tuple(draft.code),
+            )
+        )
+
+    def body_line(self, text: str, number: int) -> None:
+        draft = self.draft
+        assert draft is not None
+        metadata = METADATA.match(text) if not draft.has_meta and not draft.body else None
+        if metadata is not None and not BACK_MARKER.match(text):
+            draft.has_meta = True
+            meta, problems = parse_metadata(metadata.group("body"), self.loc(number))
+            draft.meta = meta
+            self.problems.extend(problems)
+            draft.body_start = number + 1
+            return
+        if not draft.has_meta and not draft.body and not text.strip():
+            draft.body_start = number + 1
+            return
+        if BACK_MARKER.match(text) and draft.back_index < 0:
+            draft.back_index = len(draft.body)
+        draft.body.append(text)
+
+
+def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[Diagnostic]]:
+    lines = text.splitlines(keepends=True)
+    start, file_tags, problems = _front_matter(lines, where)
+    splitter = _Splitter(where, subdeck, file_tags)
+    splitter.problems.extend(problems)
+    fence: tuple[str, int, int, str, list[str]] | None = None  # char, length, line, info, lines
+    math_close: tuple[str, int] | None = None  # closing delimiter, opening line
+    for index in range(start, len(lines)):
+        number = index + 1
+        text_line = lines[index]
+        content = text_line.rstrip("\r\n")
+        if fence is not None:
+            char, length, open_line, info, code = fence
+            stripped = content.strip()
+            if stripped and set(stripped) == {char} and len(stripped) >= length:
+                fence = None
+                _store_code(splitter, info, code, open_line, text_line)
+                continue
+            code.append(text_line)
+            _feed(splitter, text_line, number, hidden=info == CHECK_INFO)
+            continue
+        if math_close is not None:
+            if math_close[0] in content:
+                math_close = None
+            _feed(splitter, text_line, number)
+            continue
+        if (m := FENCE_OPEN.match(content)) and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            fence = (m.group("fence")[0], len(m.group("fence")), number, " ".join(m.group("info").split()), [])
+            _feed(splitter, text_line, number, hidden=fence[3] == CHECK_INFO)
+            continue
+        if (m := CARD_HEADING.match(content)) is not None:
+            splitter.start((m.group(1) or "").strip(), number)
+            continue
+        stripped = content.strip()
+        for opener, closer in (("$$", "$$"), ("\\[", "\\]")):
+            if stripped.startswith(opener) and closer not in stripped[len(opener) :]:
+                math_close = (closer, number)
+                break
+        _feed(splitter, text_line, number)
+    if fence is not None:
+        splitter.problems.append(
+            error(splitter.loc(fence[2]), f"code fence opened here is never closed (expected {fence[0] * fence[1]})")
+        )
+        _store_code(splitter, fence[3], fence[4], fence[2], "")
+    if math_close is not None:
+        opener = "$$" if math_close[0] == "$$" else "\\["
+        splitter.problems.append(
+            error(splitter.loc(math_close[1]), f"display math opened with '{opener}' here is never closed")
+        )
+    splitter.finish()
+    return splitter.cards, splitter.problems
+
+
+def _feed(splitter: _Splitter, text: str, number: int, hidden: bool = False) -> None:
+    if splitter.draft is None:
+        splitter.outside(text, number)
+    elif hidden:
+        # Keep a blank line so every later line of the answer keeps its number.
+        splitter.body_line("\n", number)
+    else:
+        splitter.body_line(text, number)
+
+
+def _store_code(splitter: _Splitter, info: str, code: list[str], line: int, closing: str) -> None:
+    if splitter.draft is None:
+        return
+    hidden = info == CHECK_INFO
+    language = "python" if hidden else (info.split()[0] if info else "")
+    language = language.lstrip("{.").rstrip("}")
+    splitter.draft.code.append(CodeBlock(language, "".join(code), splitter.loc(line), is_check=hidden))
+    _feed(splitter, closing, line + len(code) + 1, hidden=hidden)
+
+
+def parse_file(path: Path, relpath: str, subdeck: str) -> tuple[SourceFile, list[Diagnostic]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return SourceFile(path, relpath, subdeck, ()), [error(Location(relpath), f"cannot read file: {exc.strerror}")]
+    text, problems = decode(data, relpath)
+    if text is None:
+        return SourceFile(path, relpath, subdeck, ()), problems
+    cards, problems = split_cards(text, relpath, subdeck)
+    return SourceFile(path, relpath, subdeck, tuple(cards)), problems

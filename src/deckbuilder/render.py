@@ -1,0 +1,275 @@
+"""Markdown fields to Anki HTML: math for MathJax, code for Pygments classes, media renamed."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import markdown
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .model import Card, CardType, Diagnostic, Location, RenderedCard, error, warning
+
+RENDERER_VERSION = "1"
+EXTENSIONS = [
+    "tables",
+    "sane_lists",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.arithmatex",
+]
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
+    "pymdownx.highlight": {"use_pygments": True, "css_class": "highlight", "guess_lang": False},
+    "pymdownx.arithmatex": {"generic": True},
+}
+# Private-use characters stand in for cloze markers while Markdown and Pygments run, so that
+# neither can split or escape them.
+CLOZE_OPEN = "\ue000"
+CLOZE_CLOSE = "\ue001"
+CLOZE_START = re.compile(r"\{\{c(\d+)::")
+INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
+BLOCK_MATH = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
+IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+ERR_SPAN = re.compile(r'<span class="err">([\ue000\ue001]+)</span>')
+PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
+MAX_MEDIA_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    root: Path
+    assets_dir: str = "assets"
+
+
+class Renderer:
+    """One Markdown converter, reset for every field (it keeps state between calls)."""
+
+    def __init__(self, context: RenderContext) -> None:
+        self.context = context
+        self.md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+
+    def convert(self, text: str) -> str:
+        self.md.reset()
+        html_text: str = self.md.convert(separate_lists(text))
+        return html_text
+
+    def render(self, card: Card) -> tuple[RenderedCard, list[Diagnostic]]:
+        problems: list[Diagnostic] = []
+        problems += check_code_languages(card)
+        cloze = card.card_type is CardType.CLOZE
+        fields: list[str] = []
+        for text, line in (
+            (card.question, card.location.line),
+            (card.answer, card.answer_line),
+            (card.back_extra, card.back_extra_line),
+        ):
+            markers: list[str] = []
+            if cloze:
+                text, markers, found = protect_cloze(text, Location(card.location.path, line))
+                problems += found
+            rendered = self.convert(text)
+            problems += check_math(rendered, text, Location(card.location.path, line))
+            if cloze:
+                rendered = restore_cloze(rendered, markers)
+            fields.append(rendered)
+        question = fields[0]
+        if m := PARAGRAPH.match(question):
+            question = m.group(1)
+        media: dict[str, Path] = {}
+        answer, found = self.rewrite_images(fields[1], card, media)
+        problems += found
+        back, found = self.rewrite_images(fields[2], card, media)
+        problems += found
+        if cloze and not CLOZE_START.search(card.question + card.answer):
+            problems.append(error(card.location, "cloze card has no '{{c1::...}}' deletion"))
+        if not cloze and CLOZE_START.search(card.question + card.answer):
+            problems.append(error(card.location, "'{{c1::' in a basic card: add 'type: cloze' to its metadata"))
+        return (
+            RenderedCard(card, question, answer, back, tuple(sorted(media.items()))),
+            problems,
+        )
+
+    def rewrite_images(self, rendered: str, card: Card, media: dict[str, Path]) -> tuple[str, list[Diagnostic]]:
+        problems: list[Diagnostic] = []
+        source_dir = (self.context.root / card.location.path).parent
+        assets = (self.context.root / self.context.assets_dir).resolve()
+
+        def replace(m: re.Match[str]) -> str:
+            src = html.unescape(m.group(2))
+            where = Location(card.location.path, _line_of(card, src))
+            if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
+                problems.append(error(where, f"image {src!r} must be a relative path to a file under assets/"))
+                return m.group(0)
+            target = (source_dir / src).resolve()
+            if not target.is_relative_to(assets):
+                problems.append(error(where, f"image {src!r} is outside the project's assets/ folder"))
+                return m.group(0)
+            if not target.is_file():
+                problems.append(error(where, f"image {src!r} not found"))
+                return m.group(0)
+            size = target.stat().st_size
+            if size > MAX_MEDIA_BYTES:
+                problems.append(error(where, f"image {src!r} is {size} bytes; the limit is {MAX_MEDIA_BYTES}"))
+                return m.group(0)
+            digest = hashlib.sha256(target.read_bytes()).hexdigest()[:12]
+            name = f"{target.stem}-{digest}{target.suffix.lower()}"
+            media[name] = target
+            return m.group(1) + html.escape(name) + m.group(3)
+
+        return IMG_SRC.sub(replace, rendered), problems
+
+
+LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\S")
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+
+
+def separate_lists(text: str) -> str:
+    """Put a blank line before a list that directly follows a paragraph line.
+
+    GitHub and most editors start a list there; Python-Markdown would glue it to the paragraph.
+    """
+    out: list[str] = []
+    fence = ""
+    in_math = False
+    previous = ""
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if fence:
+            if stripped.startswith(fence):
+                fence = ""
+        elif (m := FENCE.match(line)) is not None:
+            fence = m.group(1)
+        elif in_math:
+            in_math = "$$" not in stripped
+        elif stripped.startswith("$$") and "$$" not in stripped[2:]:
+            in_math = True
+        elif _starts_list(line, previous):
+            out.append("")
+        out.append(line)
+        previous = line if not fence else ""
+    return "\n".join(out)
+
+
+def _starts_list(line: str, previous: str) -> bool:
+    """A top-level list item right under a top-level paragraph line."""
+    indented = line.startswith((" ", "\t")) or previous.startswith((" ", "\t"))
+    return bool(LIST_ITEM.match(line)) and bool(previous.strip()) and not LIST_ITEM.match(previous) and not indented
+
+
+def _line_of(card: Card, needle: str) -> int:
+    """The source line of the first answer line that contains `needle`, else the card's line."""
+    probe = needle.strip().splitlines()[0] if needle.strip() else ""
+    if probe:
+        for offset, line in enumerate(card.answer.splitlines()):
+            if probe in line:
+                return card.answer_line + offset
+    return card.location.line
+
+
+def check_code_languages(card: Card) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for block in card.code_blocks:
+        if block.is_check:
+            continue
+        if not block.language:
+            problems.append(warning(block.location, "code block has no language (write ```text for plain text)"))
+            continue
+        try:
+            get_lexer_by_name(block.language)
+        except ClassNotFound:
+            problems.append(error(block.location, f"unknown code language {block.language!r}"))
+    return problems
+
+
+def protect_cloze(text: str, where: Location) -> tuple[str, list[str], list[Diagnostic]]:
+    """Swap each `{{cN::` and its closing `}}` for one private-use character."""
+    out: list[str] = []
+    markers: list[str] = []
+    problems: list[Diagnostic] = []
+    pos = 0
+    for m in CLOZE_START.finditer(text):
+        if m.start() < pos:
+            continue
+        close = text.find("}}", m.end())
+        line = where.line + text.count("\n", 0, m.start())
+        if close < 0:
+            problems.append(error(Location(where.path, line), f"cloze '{m.group(0)}' is never closed by '}}}}'"))
+            continue
+        inner = text[m.end() : close]
+        if _brace_depth(inner) != 0:
+            problems.append(
+                error(
+                    Location(where.path, line),
+                    "a '}}' inside this cloze ends it early (TeX braces); write '} }' inside a cloze",
+                )
+            )
+        out.append(text[pos : m.start()] + CLOZE_OPEN + inner + CLOZE_CLOSE)
+        markers.append(m.group(0))
+        pos = close + 2
+    out.append(text[pos:])
+    return "".join(out), markers, problems
+
+
+def restore_cloze(rendered: str, markers: list[str]) -> str:
+    rendered = ERR_SPAN.sub(r"\1", rendered)
+    openers = iter(markers)
+    rendered = re.sub(CLOZE_OPEN, lambda _m: next(openers), rendered)
+    return rendered.replace(CLOZE_CLOSE, "}}")
+
+
+def _brace_depth(tex: str) -> int:
+    """Depth left after scanning TeX braces; negative as soon as a '}' has no '{'."""
+    depth = 0
+    for token in re.findall(r"\\.|[{}]", tex, re.S):
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth < 0:
+                return depth
+    return depth
+
+
+BEGIN_END = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
+
+
+def math_problems(tex: str) -> list[str]:
+    """Unbalanced braces or environments in one formula."""
+    found: list[str] = []
+    depth = _brace_depth(tex)
+    if depth < 0:
+        found.append("'}' without a matching '{' in math")
+    elif depth > 0:
+        found.append(f"{depth} unclosed '{{' in math")
+    stack: list[str] = []
+    for kind, env in BEGIN_END.findall(tex):
+        if kind == "begin":
+            stack.append(env)
+        elif not stack or stack.pop() != env:
+            found.append(f"\\end{{{env}}} does not match an open \\begin in math")
+            break
+    else:
+        if stack:
+            found.append(f"\\begin{{{stack[-1]}}} is never ended in math")
+    return found
+
+
+def check_math(rendered: str, source: str, where: Location) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for pattern in (INLINE_MATH, BLOCK_MATH):
+        for m in pattern.finditer(rendered):
+            tex = html.unescape(m.group(1)).replace(CLOZE_OPEN, "").replace(CLOZE_CLOSE, "")
+            for message in math_problems(tex):
+                probe = tex.strip().splitlines()[0] if tex.strip() else ""
+                line = where.line
+                for offset, text_line in enumerate(source.splitlines()):
+                    if probe and probe in text_line:
+                        line = where.line + offset
+                        break
+                problems.append(error(Location(where.path, line), f"{message}: {tex.strip()[:60]!r}"))
+    return problems

@@ -1,0 +1,114 @@
+"""Shared fixtures: small throwaway projects built from inline strings."""
+
+from __future__ import annotations
+
+import base64
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# A valid 1x1 PNG, so that media handling is exercised with a real image.
+PNG_1X1 = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+DECK_TOML = """\
+title = "测试牌组"
+slug = "mini"
+version = "1.0.0"
+guid_namespace = "test:mini"
+description = "fixture"
+
+[[subdecks]]
+id = "basics"
+title = "基础"
+
+[[subdecks]]
+id = "more"
+title = "更多"
+"""
+
+SYLLABUS = """\
+questions:
+  - id: Q001
+    subdeck: basics
+    question: "第一题"
+  - id: Q002
+    subdeck: more
+    question: "第二题"
+"""
+
+BASICS_MD = """\
+---
+tags: [fixture]
+---
+
+# 基础
+
+## 什么是 $x_1$？
+<!-- id: b-one; syllabus: Q001; tags: formula -->
+
+**要点**
+- $a_1 * b_2 < c_3$
+- 见图 ![dot](../../assets/dot.png)
+
+```python
+def double(x):
+    return 2 * x
+```
+
+```python check
+assert double(21) == 42
+```
+
+## 填空
+<!-- id: b-cloze; type: cloze -->
+注意力除以 $\\sqrt{ {{c1::d_k}} }$。
+<!-- back -->
+额外说明
+"""
+
+MORE_MD = """\
+## 第二题是什么？
+<!-- id: m-two; syllabus: Q002 -->
+
+答案二。
+"""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*.html from the renderer")
+
+
+MakeProject = Callable[..., Path]
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> MakeProject:
+    """Write a small project; `files` overrides or adds files (path -> text, or bytes)."""
+
+    def make(files: dict[str, str | bytes] | None = None, base: bool = True) -> Path:
+        root = tmp_path / "project"
+        content: dict[str, str | bytes] = {}
+        if base:
+            content = {
+                "deck.toml": DECK_TOML,
+                "syllabus/questions.yaml": SYLLABUS,
+                "cards/basics/basics.md": BASICS_MD,
+                "cards/more/more.md": MORE_MD,
+                "assets/dot.png": PNG_1X1,
+            }
+        content.update(files or {})
+        for rel, data in content.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(textwrap.dedent(data) if data.startswith("\n") else data, encoding="utf-8")
+        return root
+
+    return make

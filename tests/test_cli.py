@@ -1,0 +1,172 @@
+"""The command line, run as a user runs it: exit codes, messages, files written or not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import BASICS_MD, MakeProject
+from deckbuilder.ledger import LEDGER_NAME
+
+
+def run(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "deckbuilder", *args, "--project", str(root)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        check=False,
+    )
+
+
+def test_check_clean_project(make_project: MakeProject) -> None:
+    result = run(make_project(), "check")
+    assert result.returncode == 0, result.stderr
+    assert "3 cards, 0 problem(s)" in result.stderr
+
+
+def test_check_reports_path_line_errors(make_project: MakeProject) -> None:
+    broken = BASICS_MD.replace("```python\ndef", "```pyhton\ndef").replace("$a_1 * b_2 < c_3$", "$\\frac{a}{b$")
+    root = make_project({"cards/basics/basics.md": broken, "cards/more/dup.md": "## D\n<!-- id: b-one -->\nx\n"})
+    result = run(root, "check")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "cards/basics/basics.md:11: error: 1 unclosed '{' in math: '\\\\frac{a}{b'" in lines
+    assert "cards/basics/basics.md:14: error: unknown code language 'pyhton'" in lines
+    assert "cards/more/dup.md:1: error: duplicate card id 'b-one' (first used at cards/basics/basics.md:7)" in lines
+    assert "Traceback" not in result.stderr
+
+
+def test_check_formats(make_project: MakeProject) -> None:
+    root = make_project({"cards/more/bad.md": "## Q\n<!-- id: x1 -->\n```\ncode\n```\n"})
+    github = run(root, "check", "--format", "github")
+    assert github.returncode == 0
+    assert (
+        github.stdout.strip()
+        == "::warning file=cards/more/bad.md,line=3::code block has no language (write ```text for plain text)"
+    )
+    strict = run(root, "check", "--strict", "--format", "json")
+    assert strict.returncode == 1
+    data = json.loads(strict.stdout)
+    assert data["diagnostics"] == [
+        {
+            "path": "cards/more/bad.md",
+            "line": 3,
+            "severity": "error",
+            "message": "code block has no language (write ```text for plain text)",
+        }
+    ]
+
+
+def test_usage_error_exits_2(make_project: MakeProject) -> None:
+    result = run(make_project(), "check", "--format", "yaml")
+    assert result.returncode == 2
+
+
+def test_build_writes_package_and_ledger(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project()
+    out = tmp_path / "out"
+    result = run(root, "build", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in out.iterdir()] == ["mini-1.0.0.apkg"]
+    ledger = json.loads((root / "cards" / LEDGER_NAME).read_text(encoding="utf-8"))
+    assert set(ledger["cards"]) == {"b-one", "b-cloze", "m-two"}
+
+
+def test_failed_build_writes_nothing(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"cards/more/more.md": "## Q\n<!-- id: m-two -->\n$$\nx\n"})
+    out = tmp_path / "out"
+    result = run(root, "build", "--out", str(out))
+    assert result.returncode == 1
+    assert "cards/more/more.md:3: error: display math opened with '$$' here is never closed" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert not out.exists()
+    assert not (root / "cards" / LEDGER_NAME).exists()
+
+
+def test_two_builds_identical_bytes(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project()
+    env = {"SOURCE_DATE_EPOCH": "1700000000"}
+    assert run(root, "build", "--out", str(tmp_path / "a"), env=env).returncode == 0
+    assert run(root, "build", "--out", str(tmp_path / "b"), env=env).returncode == 0
+    first = (tmp_path / "a" / "mini-1.0.0.apkg").read_bytes()
+    assert first == (tmp_path / "b" / "mini-1.0.0.apkg").read_bytes()
+    # a fresh checkout (same ledger, same sources) at another time gives the same bytes
+    assert run(root, "build", "--out", str(tmp_path / "c"), env={"SOURCE_DATE_EPOCH": "1800000000"}).returncode == 0
+    assert first == (tmp_path / "c" / "mini-1.0.0.apkg").read_bytes()
+
+
+def test_ledger_keeps_unchanged_mods_and_advances_changed(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project()
+    assert run(root, "build", "--out", str(tmp_path), env={"SOURCE_DATE_EPOCH": "1700000000"}).returncode == 0
+    path = root / "cards" / LEDGER_NAME
+    before = json.loads(path.read_text(encoding="utf-8"))["cards"]
+    (root / "cards/more/more.md").write_text(
+        "## 第二题是什么？\n<!-- id: m-two; syllabus: Q002 -->\n\n改了。\n", encoding="utf-8"
+    )
+    assert run(root, "build", "--out", str(tmp_path), env={"SOURCE_DATE_EPOCH": "1700000900"}).returncode == 0
+    after = json.loads(path.read_text(encoding="utf-8"))["cards"]
+    assert after["b-one"] == before["b-one"]
+    assert after["m-two"]["mod"] == 1700000900 and after["m-two"]["hash"] != before["m-two"]["hash"]
+
+
+def test_corrupt_ledger_is_an_error(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"cards/ledger.json": "{not json"})
+    result = run(root, "build", "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "cards/ledger.json:1: error: ledger is not valid JSON" in result.stderr
+    assert (root / "cards/ledger.json").read_text() == "{not json"
+
+
+def test_missing_image_and_escape(make_project: MakeProject) -> None:
+    text = "## Q\n<!-- id: img -->\n![a](../../assets/none.png)\n\n![b](../../../etc/passwd)\n"
+    result = run(make_project({"cards/more/img.md": text}), "check")
+    assert result.returncode == 1
+    assert "cards/more/img.md:3: error: image '../../assets/none.png' not found" in result.stderr
+    assert (
+        "cards/more/img.md:5: error: image '../../../etc/passwd' is outside the project's assets/ folder"
+        in result.stderr
+    )
+
+
+def test_not_utf8_and_unknown_folder(make_project: MakeProject) -> None:
+    root = make_project(
+        {"cards/more/latin.md": "## Q\n<!-- id: l -->\ncaf\xe9\n".encode("latin-1"), "cards/nope/x.md": "## Q\n"}
+    )
+    result = run(root, "check")
+    assert result.returncode == 1
+    assert "cards/more/latin.md:3: error: file is not valid UTF-8" in result.stderr
+    assert "cards/nope/x.md: error: folder 'nope' is not a subdeck listed in deck.toml" in result.stderr
+
+
+def test_invalid_config(make_project: MakeProject) -> None:
+    root = make_project({"deck.toml": 'title = "x"\nslug = "Bad Slug"\n'})
+    result = run(root, "check")
+    assert result.returncode == 1
+    assert "deck.toml: error: 'slug' = 'Bad Slug' has an invalid form" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ids_assigns_only_metadata(make_project: MakeProject) -> None:
+    root = make_project({"cards/more/new.md": "## 新问题\n\n答案\n\n## 另一个\n<!-- syllabus: Q002 -->\n答\n"})
+    result = run(root, "ids")
+    assert result.returncode == 0, result.stderr
+    text = (root / "cards/more/new.md").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == "## 新问题" and lines[1].startswith("<!-- id: more-") and lines[3] == "答案"
+    assert (
+        lines[5] == "## 另一个" and lines[6].startswith("<!-- id: more-") and lines[6].endswith("; syllabus: Q002 -->")
+    )
+    assert run(root, "check").returncode == 0
+
+
+def test_coverage(make_project: MakeProject) -> None:
+    root = make_project({"cards/more/more.md": "## x\n<!-- id: m-two -->\ny\n"})
+    result = run(root, "coverage")
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["Q002 [more] 0 card(s): 第二题", "covered 1/2 syllabus questions"]
