@@ -170,3 +170,22 @@ def test_coverage(make_project: MakeProject) -> None:
     result = run(root, "coverage")
     assert result.returncode == 0
     assert result.stdout.splitlines() == ["Q002 [more] 0 card(s): 第二题", "covered 1/2 syllabus questions"]
+
+
+def test_preview_without_mathjax_says_how_to_get_it(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project()
+    out = tmp_path / "site"
+    result = run(root, "preview", "--out", str(out), env={"DECKBUILDER_MATHJAX": ""})
+    assert result.returncode == 0, result.stderr
+    assert "warning: MathJax was not found" in result.stderr
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="no-mathjax"' in page and "npm install" in page
+    assert "tex-chtml-full.js" not in page
+    assert len(list(out.glob("dot-*.png"))) == 1  # media copied beside the page
+
+
+def test_preview_refuses_broken_cards(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"cards/more/more.md": "## Q\n<!-- id: m-two -->\n```python\nx\n"})
+    result = run(root, "preview", "--out", str(tmp_path / "site"))
+    assert result.returncode == 1
+    assert not (tmp_path / "site").exists()

@@ -162,3 +162,27 @@ def coverage(project: str | None, show_all: bool) -> None:
         if show_all or counts[q.id] == 0:
             click.echo(f"{q.id} [{q.subdeck}] {counts[q.id]} card(s): {q.question}")
     click.echo(f"covered {len(counts) - len(missing)}/{len(counts)} syllabus questions")
+
+
+@main.command()
+@project_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default dist/preview/).")
+@click.option("--mathjax", type=click.Path(), help="MathJax 3 es5 folder (default: node_modules/mathjax/es5).")
+@error_boundary
+def preview(project: str | None, out_dir: str | None, mathjax: str | None) -> None:
+    """Write a static, offline preview site of every card (open its index.html)."""
+    from .pipeline import gather
+    from .preview import MATHJAX_HINT, find_mathjax, write_preview
+
+    config = project_config(project)
+    report = gather(config).report
+    show(report)
+    if report.errors():
+        click.echo(f"preview failed: {len(report.errors())} error(s); nothing was written", err=True)
+        raise Failed
+    mathjax_dir = find_mathjax(config, mathjax)
+    if mathjax_dir is None:
+        click.echo(f"warning: {MATHJAX_HINT}", err=True)
+    target = Path(out_dir) if out_dir else config.root / "dist" / "preview"
+    index = write_preview(config, report.rendered, target, mathjax_dir)
+    click.echo(f"wrote {index} ({len(report.rendered)} cards)")
