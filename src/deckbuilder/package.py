@@ -139,14 +139,15 @@ def package_bytes(data: PackageInput) -> bytes:
     id_gen = itertools.count(newest * 1000)
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "collection.anki2"
-        conn = sqlite3.connect(db_path)
         try:
-            cursor = conn.cursor()
-            package = genanki.Package(used)
-            package.write_to_db(cursor, 0, id_gen)
-            conn.commit()
-        finally:
-            conn.close()
+            conn = sqlite3.connect(db_path)
+            try:
+                genanki.Package(used).write_to_db(conn.cursor(), 0, id_gen)
+                conn.commit()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise OSError(f"cannot write the collection database ({exc})") from exc
         database = db_path.read_bytes()
     return _zip(database, media)
 

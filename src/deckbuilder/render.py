@@ -14,6 +14,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, error, warning
+from .sanitize import sanitize, unsafe_html
 
 RENDERER_VERSION = "1"
 EXTENSIONS = [
@@ -80,11 +81,19 @@ class Renderer:
         question = fields[0]
         if m := PARAGRAPH.match(question):
             question = m.group(1)
+        for (fragment, line), text in zip(
+            ((question, card.location.line), (fields[1], card.answer_line), (fields[2], card.back_extra_line)),
+            (card.question, card.answer, card.back_extra),
+            strict=True,
+        ):
+            for needle, message in unsafe_html(fragment):
+                problems.append(error(Location(card.location.path, _source_line(text, line, needle)), message))
         media: dict[str, Path] = {}
         answer, found = self.rewrite_images(fields[1], card, media)
         problems += found
         back, found = self.rewrite_images(fields[2], card, media)
         problems += found
+        question, answer, back = sanitize(question), sanitize(answer), sanitize(back)
         if cloze and not CLOZE_START.search(card.question + card.answer):
             problems.append(error(card.location, "cloze card has no '{{c1::...}}' deletion"))
         if not cloze and CLOZE_START.search(card.question + card.answer):
@@ -129,14 +138,16 @@ FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 
 
 def separate_lists(text: str) -> str:
-    """Put a blank line before a list that directly follows a paragraph line.
+    """Make GitHub-style lists read the same in Python-Markdown.
 
-    GitHub and most editors start a list there; Python-Markdown would glue it to the paragraph.
+    A list right under a paragraph line starts a list (Python-Markdown would glue it to the
+    paragraph), and items nested by 2 or 3 spaces are re-indented to Python-Markdown's 4.
     """
     out: list[str] = []
     fence = ""
     in_math = False
     previous = ""
+    levels: list[tuple[int, int]] = []  # (indent in the source, indent written) of open items
     for line in text.split("\n"):
         stripped = line.strip()
         if fence:
@@ -148,17 +159,41 @@ def separate_lists(text: str) -> str:
             in_math = "$$" not in stripped
         elif stripped.startswith("$$") and "$$" not in stripped[2:]:
             in_math = True
-        elif _starts_list(line, previous):
-            out.append("")
+        elif LIST_ITEM.match(line):
+            if _starts_list(line, previous):
+                out.append("")
+            line = _reindent_item(line, levels)
+        elif stripped and not line.startswith((" ", "\t")):
+            levels.clear()
         out.append(line)
         previous = line if not fence else ""
     return "\n".join(out)
+
+
+def _reindent_item(line: str, levels: list[tuple[int, int]]) -> str:
+    indent = len(line) - len(line.lstrip(" "))
+    while levels and levels[-1][0] > indent:
+        levels.pop()
+    if levels and levels[-1][0] == indent:
+        target = levels[-1][1]
+    else:
+        target = levels[-1][1] + 4 if levels else 0
+        levels.append((indent, target))
+    return " " * target + line.lstrip(" ")
 
 
 def _starts_list(line: str, previous: str) -> bool:
     """A top-level list item right under a top-level paragraph line."""
     indented = line.startswith((" ", "\t")) or previous.startswith((" ", "\t"))
     return bool(LIST_ITEM.match(line)) and bool(previous.strip()) and not LIST_ITEM.match(previous) and not indented
+
+
+def _source_line(text: str, first_line: int, needle: str) -> int:
+    """The line of `text` (which starts at `first_line`) that holds `needle`, else the first."""
+    for offset, line in enumerate(text.splitlines()):
+        if needle.lower() in line.lower():
+            return first_line + offset
+    return first_line
 
 
 def _line_of(card: Card, needle: str) -> int:
