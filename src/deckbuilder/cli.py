@@ -14,6 +14,8 @@ import click
 from . import __version__
 from .config import ConfigError, DeckConfig, find_root, load_config
 from .model import Diagnostic, Report, Severity
+from .release import ReleaseError
+from .snapshot import SnapshotError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +36,9 @@ def error_boundary(func: F) -> F:
         except ConfigError as exc:
             for diagnostic in exc.diagnostics:
                 click.echo(str(diagnostic), err=True)
+            sys.exit(1)
+        except (SnapshotError, ReleaseError) as exc:
+            click.echo(f"error: {exc}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was written", err=True)
@@ -93,13 +98,19 @@ def main() -> None:
 @project_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "style", type=click.Choice(["text", "json", "github"]), default="text")
+@click.option("--against", "ref", help="Also fail if a card id that exists at this git ref vanished unretired.")
 @error_boundary
-def check(project: str | None, strict: bool, style: str) -> None:
+def check(project: str | None, strict: bool, style: str, ref: str | None) -> None:
     """Parse, validate and render every card; write nothing."""
     from .pipeline import gather
 
     config = project_config(project)
-    report = gather(config).report
+    built = gather(config)
+    report = built.report
+    if ref:
+        from .idguard import check_against
+
+        report.diagnostics += check_against(config, ref, report.cards, built.retired)
     show(report, style, strict)
     problems = report.errors(strict)
     if style == "text":
@@ -186,3 +197,86 @@ def preview(project: str | None, out_dir: str | None, mathjax: str | None) -> No
     target = Path(out_dir) if out_dir else config.root / "dist" / "preview"
     index = write_preview(config, report.rendered, target, mathjax_dir)
     click.echo(f"wrote {index} ({len(report.rendered)} cards)")
+
+
+@main.command()
+@project_option
+@click.argument("card_ids", nargs=-1, required=True)
+@click.option("--reason", default="", help="Why the card goes (shown to learners).")
+@error_boundary
+def retire(project: str | None, card_ids: tuple[str, ...], reason: str) -> None:
+    """Remove cards for good: cut them from their files and record their ids as retired."""
+    from .fsutil import atomic_write
+    from .pipeline import gather
+    from .retired import Retired, plain_question, remove_card, retired_json, retired_path
+
+    config = project_config(project)
+    built = gather(config)
+    by_id = {card.id: card for card in built.report.cards}
+    unknown = [i for i in card_ids if i not in by_id]
+    if unknown:
+        raise click.UsageError(f"no card with id {', '.join(unknown)}")
+    retired = dict(built.retired)
+    # Bottom-up within a file, so that cutting one card does not move the next one's lines.
+    for card in sorted((by_id[i] for i in card_ids), key=lambda c: (c.location.path, -c.location.line)):
+        same_file = [c.location.line for c in built.report.cards if c.location.path == card.location.path]
+        later = [line for line in same_file if line > card.location.line]
+        remove_card(config.root, card, min(later) if later else None)
+        retired[card.id] = Retired(
+            card.id, config.version, card.subdeck, plain_question(card.question), reason, card.card_type.value
+        )
+        click.echo(f"{card.location}: retired '{card.id}'")
+    path, _ = retired_path(config)
+    atomic_write(path, retired_json(retired).encode("utf-8"))
+
+
+@main.command()
+@project_option
+@click.argument("old")
+@click.argument("new")
+@click.option("--notes", "notes_out", type=click.Path(dir_okay=False), help="Also write release notes (Markdown) here.")
+@error_boundary
+def diff(project: str | None, old: str, new: str, notes_out: str | None) -> None:
+    """Cards added, changed and removed between OLD and NEW (.apkg files or git refs)."""
+    from .diff import diff as compare
+    from .diff import release_notes, summary
+    from .fsutil import atomic_write
+    from .snapshot import snapshot_of
+
+    config = project_config(project)
+    result = compare(snapshot_of(old, config.root), snapshot_of(new, config.root))
+    click.echo(summary(result))
+    if notes_out:
+        notes = release_notes(result, f"{config.slug}-{result.new.version}.apkg")
+        atomic_write(Path(notes_out), notes.encode("utf-8"))
+
+
+@main.command()
+@project_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder (default dist/release/).")
+@click.option("--previous", help="The last release: a git ref (tag) or an .apkg, for the release notes.")
+@click.option("--tag", help="The git tag being released; must be v<version from deck.toml>.")
+@click.option("--changelog", is_flag=True, help="Also put the release notes at the top of CHANGELOG.md.")
+@click.option("--dry-run", is_flag=True, help="Do every step in a temporary folder; keep nothing.")
+@error_boundary
+def release(
+    project: str | None, out_dir: str | None, previous: str | None, tag: str | None, changelog: bool, dry_run: bool
+) -> None:
+    """Build the release: full deck, one .apkg per subdeck, SHA256SUMS, manifest.json, notes."""
+    import tempfile
+
+    from .changelog import update_changelog
+    from .release import make_release
+
+    config = project_config(project)
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "release" if dry_run else Path(out_dir) if out_dir else config.root / "dist" / "release"
+        result = make_release(config, target, previous, tag)
+        show(result.report)
+        for name in result.files:
+            click.echo(f"{'would write' if dry_run else 'wrote'} {target / name}")
+        if dry_run:
+            click.echo(result.notes)
+        elif changelog:
+            update_changelog(config.root / "CHANGELOG.md", config.version, result.notes)
+            click.echo(f"updated {config.root / 'CHANGELOG.md'}")

@@ -70,6 +70,7 @@ class Card:
     answer_line: int
     back_extra_line: int = 0
     code_blocks: tuple[CodeBlock, ...] = ()
+    retired_in: str = ""  # the version that removed it: shipped only as a "removed" notice
 
     @property
     def python_blocks(self) -> tuple[CodeBlock, ...]:

@@ -91,6 +91,8 @@ def note_content(config: DeckConfig, rendered: RenderedCard) -> NoteContent:
     card = rendered.card
     tags = tuple(dict.fromkeys((f"subdeck::{card.subdeck}", *(f"syllabus::{q}" for q in card.syllabus), *card.tags)))
     deck_name = config.subdeck_name(card.subdeck)
+    if card.retired_in:
+        tags = card.tags
     if card.card_type.value == "cloze":
         text = f'<div class="q">{rendered.question_html}</div>\n{rendered.answer_html}'
         return NoteContent(CLOZE, deck_name, (text, rendered.back_extra_html), tags)
@@ -106,7 +108,8 @@ class PackageInput:
     notetype_entries: dict[str, Entry]
 
 
-def package_bytes(data: PackageInput) -> bytes:
+def package_bytes(data: PackageInput, only_subdeck: str | None = None) -> bytes:
+    """The .apkg bytes: the whole deck, or one subdeck with the same GUIDs and deck names."""
     config = data.config
     models = {nt.key: _Model(nt, data.notetype_entries[nt.key].mod) for nt in (BASIC, CLOZE)}
     root = genanki.Deck(
@@ -122,6 +125,8 @@ def package_bytes(data: PackageInput) -> bytes:
     for position, (rendered, content, entry) in enumerate(
         zip(data.rendered, data.contents, data.card_entries, strict=True), start=1
     ):
+        if only_subdeck is not None and rendered.card.subdeck != only_subdeck:
+            continue
         note = _Note(
             entry.mod,
             model=models[content.note_type.key],

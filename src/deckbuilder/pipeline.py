@@ -13,6 +13,7 @@ from .notetypes import NOTE_TYPES, schema_hash
 from .package import NoteContent, PackageInput, note_content, package_bytes
 from .parse import parse_file
 from .render import RenderContext, Renderer
+from .retired import Retired, check_reuse, load_retired, notice, retired_path
 from .syllabus import Question, load_syllabus
 from .validate import validate
 
@@ -24,6 +25,13 @@ class Project:
     config: DeckConfig
     report: Report
     questions: dict[str, Question] = field(default_factory=dict)
+    retired: dict[str, Retired] = field(default_factory=dict)
+    notices: list[RenderedCard] = field(default_factory=list)
+
+    @property
+    def packaged(self) -> list[RenderedCard]:
+        """Everything that goes into the package: the cards, then the removal notices."""
+        return self.report.rendered + self.notices
 
 
 def discover(config: DeckConfig) -> tuple[list[tuple[Path, str, str]], list[Diagnostic]]:
@@ -60,13 +68,17 @@ def gather(config: DeckConfig) -> Project:
     questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
     report.diagnostics += problems
     report.diagnostics += validate(report.cards, questions)
+    retired_file, retired_rel = retired_path(config)
+    retired, problems = load_retired(retired_file, retired_rel)
+    report.diagnostics += problems + check_reuse(report.cards, retired)
+    notices = [notice(config, entry, retired_rel) for entry in retired.values()]
     renderer = Renderer(RenderContext(config.root))
     for card in report.cards:
         rendered, problems = renderer.render(card)
         report.rendered.append(rendered)
         report.diagnostics += problems
     report.diagnostics.sort(key=lambda d: (d.location.path, d.location.line))
-    return Project(config, report, questions)
+    return Project(config, report, questions, retired, notices)
 
 
 @dataclass(frozen=True)
@@ -79,15 +91,16 @@ class Stamped:
 
 def stamp(project: Project, ledger: Ledger, now: int) -> Stamped:
     config = project.config
-    contents: list[NoteContent] = [note_content(config, r) for r in project.report.rendered]
+    packaged = project.packaged
+    contents: list[NoteContent] = [note_content(config, r) for r in packaged]
     entries: list[Entry] = []
     cards: dict[str, Entry] = dict(ledger.cards)
-    for rendered, content in zip(project.report.rendered, contents, strict=True):
+    for rendered, content in zip(packaged, contents, strict=True):
         entry = ledger.stamp(rendered.card.id, content.digest(), now, config.version)
         cards[rendered.card.id] = entry
         entries.append(entry)
     notetypes = {nt.key: ledger.stamp(nt.key, schema_hash(nt), now, config.version, notetype=True) for nt in NOTE_TYPES}
-    package = PackageInput(config, list(project.report.rendered), contents, entries, notetypes)
+    package = PackageInput(config, packaged, contents, entries, notetypes)
     return Stamped(package, Ledger(cards, notetypes))
 
 

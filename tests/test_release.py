@@ -1,0 +1,314 @@
+"""Releases: retire, diff, release notes and packages, checked against the real Anki."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import genanki
+import pytest
+import yaml
+
+from anki_support import import_package, notes_by_guid, open_collection
+from conftest import MakeProject
+from deckbuilder.changelog import update_changelog
+from deckbuilder.cli import main as cli_main
+from deckbuilder.snapshot import read_apkg
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(root: Path, *args: str, epoch: str = "1700000000") -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "deckbuilder", *args, "--project", str(root)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": epoch},
+        check=False,
+    )
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def two_versions(make_project: MakeProject, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """v1.0.0, then v1.1.0 with one card added, one edited, one retired; both committed."""
+    root = make_project()
+    assert cli(root, "build", "--out", str(tmp_path / "v1")).returncode == 0
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "v1.0.0")
+    git(root, "tag", "v1.0.0")
+    more = root / "cards/more/more.md"
+    more.write_text(
+        more.read_text(encoding="utf-8").replace("答案二。", "答案二（修订）。")
+        + "\n## 新题是什么？\n<!-- id: m-three; syllabus: Q002 -->\n新答案。\n",
+        encoding="utf-8",
+    )
+    config = root / "deck.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace('"1.0.0"', '"1.1.0"'), encoding="utf-8")
+    retired = cli(root, "retire", "b-cloze", "--reason", "与另一张卡重复")
+    assert retired.returncode == 0, retired.stderr
+    assert cli(root, "build", "--out", str(tmp_path / "v2"), epoch="1700000500").returncode == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "v1.1.0")
+    return root, tmp_path / "v1" / "mini-1.0.0.apkg", tmp_path / "v2" / "mini-1.1.0.apkg"
+
+
+EXPECTED_SUMMARY = """\
+1.0.0 → 1.1.0
+added\t02 更多\t新题是什么？
+changed\t02 更多\t第二题是什么？
+removed\t01 基础\t填空
+1 added, 1 changed, 1 removed, 0 dropped
+"""
+
+EXPECTED_NOTES = """\
+# 测试牌组 v1.1.0
+
+与 v1.0.0 相比：新增 1 张，修订 1 张，删除 1 张。
+
+## 新增
+
+### 02 更多（1）
+- 新题是什么？
+
+## 修订
+
+### 02 更多（1）
+- 第二题是什么？
+
+## 删除
+
+### 01 基础（1）
+- 填空
+
+## 如何导入
+
+1. Anki 桌面版：文件 → 导入（File → Import），选择 `mini-1.1.0.apkg`；AnkiDroid / AnkiMobile 直接打开该文件。
+2. 导入选项保持默认即可：“更新笔记：仅当较新时”“更新笔记类型：仅当较新时”（Update notes / note types: If newer）；无需勾选“合并笔记类型”。
+3. 学习进度不会丢失：卡片按 GUID 匹配，修订的卡片原地更新，复习记录与间隔保持不变；你自己改过、而本版本没有修订的卡片保持你的版本。本版本修订过的卡片会被新内容覆盖。
+4. 导入不会删除任何卡片。已删除的卡片会被更新为“【已删除】”提示并带有标签 `removed`：在浏览器（Browse）中搜索 `tag:removed`，全选后“笔记 → 删除”（或暂停）即可。
+"""
+
+
+def test_retire_cuts_the_card_and_records_it(make_project: MakeProject, tmp_path: Path) -> None:
+    root, _, _ = two_versions(make_project, tmp_path)
+    text = (root / "cards/basics/basics.md").read_text(encoding="utf-8")
+    assert "b-cloze" not in text and "填空" not in text and "## 什么是 $x_1$？" in text
+    retired = json.loads((root / "cards/retired.json").read_text(encoding="utf-8"))["retired"]
+    assert retired == {
+        "b-cloze": {
+            "version": "1.1.0",
+            "subdeck": "basics",
+            "question": "填空",
+            "reason": "与另一张卡重复",
+            "card_type": "cloze",
+        }
+    }
+
+
+def test_diff_of_packages_and_of_git_refs(make_project: MakeProject, tmp_path: Path) -> None:
+    root, v1, v2 = two_versions(make_project, tmp_path)
+    by_file = cli(root, "diff", str(v1), str(v2), "--notes", str(tmp_path / "notes.md"))
+    assert by_file.returncode == 0, by_file.stderr
+    assert by_file.stdout == EXPECTED_SUMMARY
+    assert (tmp_path / "notes.md").read_text(encoding="utf-8") == EXPECTED_NOTES
+    by_ref = cli(root, "diff", "v1.0.0", "HEAD")
+    assert by_ref.returncode == 0, by_ref.stderr
+    assert by_ref.stdout == EXPECTED_SUMMARY
+    bad = cli(root, "diff", "no-such-ref", "HEAD")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: cannot read git ref 'no-such-ref'")
+
+
+def test_release_notes_instructions_hold_in_the_real_anki(make_project: MakeProject, tmp_path: Path) -> None:
+    _, v1, v2 = two_versions(make_project, tmp_path)
+    col = open_collection(tmp_path / "learner")
+    try:
+        import_package(col, v1)
+        col.decks.select(col.decks.id_for_name("测试牌组::01 基础"))
+        card = col.sched.getCard()
+        assert card is not None
+        col.sched.answerCard(card, 3)
+        log = import_package(col, v2)
+        # "updates arrive": the edited card and the removal notice; nothing conflicts
+        assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (1, 2, 1, 0)
+        notes = notes_by_guid(col)
+        assert "修订" in notes[genanki.guid_for("test:mini", "m-two")]["Answer"]
+        # "progress is kept"
+        assert col.get_card(card.id).reps == 1
+        assert col.db.scalar("select count() from revlog where cid = ?", card.id) == 1
+        # "removed cards are found by the documented search"
+        found = col.find_notes("tag:removed")
+        assert [col.get_note(n).guid for n in found] == [genanki.guid_for("test:mini", "b-cloze")]
+        assert "已在 v1.1.0 中删除" in col.get_note(found[0])["Text"]
+        col.remove_notes(found)
+        assert col.note_count() == 3
+    finally:
+        col.close()
+    fresh = open_collection(tmp_path / "newcomer")
+    try:
+        import_package(fresh, v2)
+        removed = fresh.find_cards("tag:removed")
+        assert len(removed) == 1
+        # a newcomer meets the notice last, after every real card, and one search removes it
+        dues = {fresh.get_card(c).due for c in fresh.find_cards("-tag:removed")}
+        assert fresh.get_card(removed[0]).due > max(dues)
+    finally:
+        fresh.close()
+
+
+def test_release_folder(make_project: MakeProject, tmp_path: Path) -> None:
+    root, _, _ = two_versions(make_project, tmp_path)
+    out = tmp_path / "release"
+    result = cli(root, "release", "--tag", "v1.1.0", "--previous", "v1.0.0", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "RELEASE_NOTES.md",
+        "SHA256SUMS",
+        "manifest.json",
+        "mini-1.1.0-basics.apkg",
+        "mini-1.1.0-more.apkg",
+        "mini-1.1.0.apkg",
+    ]
+    assert (out / "RELEASE_NOTES.md").read_text(encoding="utf-8") == EXPECTED_NOTES
+    for line in (out / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["version"] == "1.1.0" and manifest["git_sha"] == git(root, "rev-parse", "HEAD").strip()
+    assert manifest["cards_per_subdeck"] == {"basics": 1, "more": 2} and manifest["retired"] == 1
+    full = read_apkg(out / "mini-1.1.0.apkg")
+    guids = sorted(full.notes)
+    assert manifest["guid_sha256"] == hashlib.sha256("\n".join(guids).encode()).hexdigest()
+    parts = [read_apkg(out / f"mini-1.1.0-{s}.apkg") for s in ("basics", "more")]
+    assert sorted(g for p in parts for g in p.notes) == guids
+    for part in parts:  # same GUIDs, deck names and content as the full deck
+        for guid, note in part.notes.items():
+            assert note == full.notes[guid]
+    # importing a subdeck package after the full deck duplicates nothing
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, out / "mini-1.1.0.apkg")
+        log = import_package(col, out / "mini-1.1.0-more.apkg")
+        assert (len(log.new), len(log.updated), len(log.duplicate)) == (0, 0, 2)
+    finally:
+        col.close()
+    # a rebuild of the same commit gives the same bytes
+    again = tmp_path / "again"
+    assert cli(root, "release", "--tag", "v1.1.0", "--previous", "v1.0.0", "--out", str(again)).returncode == 0
+    for name in names:
+        assert (again / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_release_refuses_wrong_tag_and_stale_ledger(make_project: MakeProject, tmp_path: Path) -> None:
+    root, _, _ = two_versions(make_project, tmp_path)
+    wrong = cli(root, "release", "--tag", "v2.0.0", "--out", str(tmp_path / "r"))
+    assert wrong.returncode == 1
+    assert wrong.stderr.strip() == "error: tag 'v2.0.0' does not match the configured version v1.1.0 (deck.toml)"
+    (root / "cards/more/more.md").write_text(
+        "## 第二题是什么？\n<!-- id: m-two -->\n未构建的修改。\n", encoding="utf-8"
+    )
+    stale = cli(root, "release", "--out", str(tmp_path / "r"))
+    assert stale.returncode == 1
+    assert "cards/ledger.json is out of date" in stale.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_dry_run_keeps_nothing(make_project: MakeProject, tmp_path: Path) -> None:
+    root, _, _ = two_versions(make_project, tmp_path)
+    result = cli(root, "release", "--dry-run", "--previous", "v1.0.0")
+    assert result.returncode == 0, result.stderr
+    assert "would write" in result.stdout and "## 删除" in result.stdout
+    assert not (root / "dist" / "release").exists()
+
+
+def test_id_guard_against_a_ref(make_project: MakeProject, tmp_path: Path) -> None:
+    root, _, _ = two_versions(make_project, tmp_path)
+    assert cli(root, "check", "--against", "v1.0.0").returncode == 0  # b-cloze was retired properly
+    (root / "cards/more/more.md").write_text("## 只剩新题\n<!-- id: m-three -->\n答。\n", encoding="utf-8")
+    result = cli(root, "check", "--against", "v1.0.0")
+    assert result.returncode == 1
+    assert (
+        "cards/more/more.md:1: error: card id 'm-two' existed at v1.0.0 and is gone without being retired; "
+        "restore it, or remove it with 'deckbuilder retire m-two'"
+    ) in result.stderr
+
+
+def test_retired_id_is_never_reused(make_project: MakeProject, tmp_path: Path) -> None:
+    root, _, _ = two_versions(make_project, tmp_path)
+    (root / "cards/more/reuse.md").write_text("## 复活\n<!-- id: b-cloze -->\n答。\n", encoding="utf-8")
+    result = cli(root, "check")
+    assert result.returncode == 1
+    assert (
+        "cards/more/reuse.md:1: error: card id 'b-cloze' was retired in v1.1.0 and must never be reused"
+        in result.stderr
+    )
+
+
+def test_corrupt_retired_file_is_an_error(make_project: MakeProject) -> None:
+    root = make_project({"cards/retired.json": '{"format": 1, "retired": {"x": {"version": 1}}}'})
+    result = cli(root, "check")
+    assert result.returncode == 1
+    assert (
+        "cards/retired.json: error: retired entry 'x' needs version, subdeck, question, reason (strings)"
+        in result.stderr
+    )
+
+
+def test_changelog_keeps_one_section_per_version(tmp_path: Path) -> None:
+    path = tmp_path / "CHANGELOG.md"
+    update_changelog(path, "1.0.0", "# 牌组 v1.0.0\n\n首个版本。\n")
+    update_changelog(path, "1.1.0", "# 牌组 v1.1.0\n\n## 新增\n\n- 一题\n")
+    update_changelog(path, "1.1.0", "# 牌组 v1.1.0\n\n## 新增\n\n- 两题\n")
+    text = path.read_text(encoding="utf-8")
+    assert text.count("## 牌组 v1.1.0") == 1 and "两题" in text and "一题" not in text
+    assert text.index("## 牌组 v1.1.0") < text.index("## 牌组 v1.0.0")
+    assert "### 新增" in text
+
+
+def workflow_commands() -> list[str]:
+    commands = []
+    for name in ("ci.yml", "release.yml"):
+        data = yaml.safe_load((ROOT / ".github/workflows" / name).read_text(encoding="utf-8"))
+        assert isinstance(data, dict) and "jobs" in data
+        for job in data["jobs"].values():
+            commands += [step["run"] for step in job["steps"] if "run" in step]
+    return commands
+
+
+def test_workflows_parse_and_call_real_commands() -> None:
+    runs = "\n".join(workflow_commands())
+    assert "bash .ci/run" in runs
+    calls = re.findall(r"deckbuilder (\w+)((?: --?[\w-]+)*)", runs)
+    assert {c for c, _ in calls} >= {"check", "release"}
+    for command, _ in calls:
+        assert command in cli_main.commands  # type: ignore[attr-defined]
+    for command, rest in re.findall(r"deckbuilder (\w+)([^\n]*)", runs):
+        options = set(re.findall(r"(--[\w-]+)", rest))
+        known = {opt for p in cli_main.commands[command].params for opt in p.opts if isinstance(p, click.Option)}  # type: ignore[attr-defined]
+        assert options <= known, (command, options - known)
+
+
+@pytest.mark.parametrize("name", ["ci.yml", "release.yml"])
+def test_workflow_triggers(name: str) -> None:
+    data = yaml.safe_load((ROOT / ".github/workflows" / name).read_text(encoding="utf-8"))
+    triggers = data[True] if True in data else data["on"]  # YAML 1.1 reads a bare `on` as true
+    if name == "release.yml":
+        assert triggers == {"push": {"tags": ["v*"]}}
+    else:
+        assert set(triggers) == {"push", "pull_request"}
