@@ -99,13 +99,20 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "style", type=click.Choice(["text", "json", "github"]), default="text")
 @click.option("--against", "ref", help="Also fail if a card id that exists at this git ref vanished unretired.")
+@click.option("--no-cache", is_flag=True, help="Render every card again, ignoring the render cache.")
 @error_boundary
-def check(project: str | None, strict: bool, style: str, ref: str | None) -> None:
+def check(project: str | None, strict: bool, style: str, ref: str | None, no_cache: bool) -> None:
     """Parse, validate and render every card; write nothing."""
+    from .cache import RenderCache
     from .pipeline import gather
 
     config = project_config(project)
-    built = gather(config)
+    cache = None if no_cache else RenderCache(config.root, writable=False)
+    try:
+        built = gather(config, cache)
+    finally:
+        if cache is not None:
+            cache.close()
     report = built.report
     if ref:
         from .idguard import check_against
@@ -124,14 +131,15 @@ def check(project: str | None, strict: bool, style: str, ref: str | None) -> Non
 @project_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default dist/).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--no-cache", is_flag=True, help="Render every card again and rewrite the package.")
 @error_boundary
-def build(project: str | None, out_dir: str | None, strict: bool) -> None:
+def build(project: str | None, out_dir: str | None, strict: bool, no_cache: bool) -> None:
     """Check everything, then write OUT/<slug>-<version>.apkg and update the ledger."""
     from .pipeline import build as run_build
 
     config = project_config(project)
     target_dir = Path(out_dir) if out_dir else config.root / "dist"
-    path, report = run_build(config, target_dir, strict)
+    path, report = run_build(config, target_dir, strict, use_cache=not no_cache)
     show(report, "text", strict)
     if path is None:
         click.echo(f"build failed: {len(report.errors(strict))} error(s); nothing was written", err=True)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import BuildRecord, RenderCache, package_digest
 from .config import DeckConfig
 from .fsutil import atomic_write
 from .ledger import LEDGER_NAME, Entry, Ledger, build_time, load_ledger
 from .model import Card, Diagnostic, Location, RenderedCard, Report, error
 from .notetypes import NOTE_TYPES, schema_hash
 from .package import NoteContent, PackageInput, note_content, package_bytes
+from .parallel import render_all
 from .parse import parse_file
-from .render import RenderContext, Renderer
+from .render import RenderContext
 from .retired import Retired, check_reuse, load_retired, notice, retired_path
 from .syllabus import Question, load_syllabus
 from .validate import validate
@@ -56,8 +58,8 @@ def discover(config: DeckConfig) -> tuple[list[tuple[Path, str, str]], list[Diag
     return [(path, rel, sub) for _, rel, path, sub in found], problems
 
 
-def gather(config: DeckConfig) -> Project:
-    """Parse, validate and render every card; nothing is written."""
+def gather(config: DeckConfig, cache: RenderCache | None = None) -> Project:
+    """Parse, validate and render every card; nothing is written (but the render cache)."""
     report = Report()
     files, problems = discover(config)
     report.diagnostics += problems
@@ -72,9 +74,7 @@ def gather(config: DeckConfig) -> Project:
     retired, problems = load_retired(retired_file, retired_rel)
     report.diagnostics += problems + check_reuse(report.cards, retired)
     notices = [notice(config, entry, retired_rel) for entry in retired.values()]
-    renderer = Renderer(RenderContext(config.root))
-    for card in report.cards:
-        rendered, problems = renderer.render(card)
+    for rendered, problems in render_all(report.cards, RenderContext(config.root), cache):
         report.rendered.append(rendered)
         report.diagnostics += problems
     report.diagnostics.sort(key=lambda d: (d.location.path, d.location.line))
@@ -109,10 +109,15 @@ def ledger_path(config: DeckConfig) -> tuple[Path, str]:
 
 
 def build(
-    config: DeckConfig, out_dir: Path, strict: bool = False, update_ledger: bool = True
+    config: DeckConfig, out_dir: Path, strict: bool = False, update_ledger: bool = True, use_cache: bool = True
 ) -> tuple[Path | None, Report]:
     """Check everything; if clean, write the package, then the ledger. Nothing on error."""
-    project = gather(config)
+    cache = RenderCache(config.root) if use_cache else None
+    try:
+        project = gather(config, cache)
+    finally:
+        if cache is not None:
+            cache.close()
     report = project.report
     path, rel = ledger_path(config)
     ledger, problems = load_ledger(path, rel)
@@ -120,9 +125,14 @@ def build(
     if report.errors(strict):
         return None, report
     stamped = stamp(project, ledger, build_time())
-    data = package_bytes(stamped.package)
     target = out_dir / config.package_name
-    atomic_write(target, data)
+    record = BuildRecord(config.root) if use_cache else None
+    digest = package_digest(stamped.package)
+    if record is None or not record.unchanged(digest, target):
+        data = package_bytes(stamped.package)
+        atomic_write(target, data)
+        if record is not None:
+            record.save(digest, target, data)
     new_ledger = stamped.ledger.to_json()
     if update_ledger and (not path.exists() or path.read_text(encoding="utf-8") != new_ledger):
         atomic_write(path, new_ledger.encode("utf-8"))

@@ -1,0 +1,198 @@
+"""A content-addressed render cache that can never change the output.
+
+Key: the card's source and position, the renderer and tool versions. Only renders without any
+diagnostic are stored (a "missing image" must be re-checked every time). Every entry carries a
+checksum, and the media it names are re-hashed on use: a bad or stale entry is rendered again,
+never trusted. The cache lives in `<project>/.cache/deckbuilder/` (ignored by git).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+from functools import cache
+from pathlib import Path
+
+from . import __version__
+from .fsutil import atomic_write
+from .model import Card, RenderedCard
+from .package import PackageInput
+from .render import RENDERER_VERSION
+
+CACHE_DIR = Path(".cache") / "deckbuilder"
+SCHEMA = "create table if not exists render (key text primary key, value text not null, checksum text not null)"
+
+
+@cache
+def tool_fingerprint() -> str:
+    """A hash of the tool's own code and assets: any change to them invalidates the cache."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256(f"{__version__}\x1f{RENDERER_VERSION}".encode())
+    for path in sorted([*package.glob("*.py"), *package.glob("assets/*")]):
+        digest.update(path.name.encode() + b"\x1f" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def card_key(card: Card) -> str:
+    payload = json.dumps(
+        [
+            tool_fingerprint(),
+            card.location.path,
+            card.location.line,
+            card.answer_line,
+            card.back_extra_line,
+            card.card_type.value,
+            card.question,
+            card.answer,
+            card.back_extra,
+            [(b.language, b.is_check, b.location.line) for b in card.code_blocks],
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _checksum(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class RenderCache:
+    """Read-through store of clean renders; every failure degrades to a cache miss."""
+
+    def __init__(self, root: Path, writable: bool = True) -> None:
+        self.root = root
+        self.path = root / CACHE_DIR / "render.sqlite3"
+        self.writable = writable
+        self.pending: dict[str, str] = {}
+        self.conn: sqlite3.Connection | None = None
+        self.hits = 0
+        try:
+            if writable:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            elif not self.path.exists():
+                return
+            self.conn = sqlite3.connect(self.path, timeout=5)
+            self.conn.execute(SCHEMA)
+        except (OSError, sqlite3.Error):
+            self._reset()
+
+    def _reset(self) -> None:
+        """A corrupt cache file is thrown away, never repaired in place."""
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+        if self.writable:
+            try:
+                self.path.unlink(missing_ok=True)
+                self.conn = sqlite3.connect(self.path, timeout=5)
+                self.conn.execute(SCHEMA)
+            except (OSError, sqlite3.Error):
+                self.conn = None
+
+    def get(self, card: Card) -> RenderedCard | None:
+        if self.conn is None:
+            return None
+        try:
+            row = self.conn.execute("select value, checksum from render where key = ?", (card_key(card),)).fetchone()
+        except sqlite3.Error:
+            self._reset()
+            return None
+        if row is None or _checksum(row[0]) != row[1]:
+            return None
+        try:
+            data = json.loads(row[0])
+            media = tuple((str(name), self.root / str(rel)) for name, rel in data["media"])
+            rendered = RenderedCard(card, str(data["q"]), str(data["a"]), str(data["b"]), media)
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not all(_media_current(name, path) for name, path in media):
+            return None
+        self.hits += 1
+        return rendered
+
+    def put(self, rendered: RenderedCard) -> None:
+        if self.conn is None or not self.writable:
+            return
+        try:
+            media = [(name, path.relative_to(self.root).as_posix()) for name, path in rendered.media]
+        except ValueError:  # media outside the root (a symlinked root): render it every time
+            return
+        value = json.dumps(
+            {"q": rendered.question_html, "a": rendered.answer_html, "b": rendered.back_extra_html, "media": media},
+            ensure_ascii=False,
+        )
+        self.pending[card_key(rendered.card)] = value
+
+    def flush(self) -> None:
+        if self.conn is None or not self.pending:
+            return
+        try:
+            with self.conn:
+                self.conn.executemany(
+                    "insert or replace into render values (?, ?, ?)",
+                    [(k, v, _checksum(v)) for k, v in self.pending.items()],
+                )
+        except sqlite3.Error:
+            self._reset()
+        self.pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _media_current(name: str, path: Path) -> bool:
+    """Media names carry a prefix of their content hash: check the file still matches it."""
+    stem, _, _ = name.rpartition(".")
+    digest = stem.rpartition("-")[2]
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[: len(digest)] == digest
+    except OSError:
+        return False
+
+
+def package_digest(data: PackageInput) -> str:
+    """Everything a package is made from; equal digests give byte-identical packages."""
+    media = sorted({(name, str(path)) for r in data.rendered for name, path in r.media})
+    config = data.config
+    payload = json.dumps(
+        [
+            tool_fingerprint(),
+            [config.title, config.slug, config.version, config.guid_namespace, config.description],
+            [[s.id, s.title] for s in config.subdecks],
+            [[r.card.id, r.card.subdeck, r.card.location.path] for r in data.rendered],
+            [c.digest() for c in data.contents],
+            [[e.hash, e.mod, e.version] for e in data.card_entries],
+            sorted((k, e.hash, e.mod) for k, e in data.notetype_entries.items()),
+            media,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class BuildRecord:
+    """The last package written: skip rewriting it when nothing that makes it has changed."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / CACHE_DIR / "last-build.json"
+
+    def unchanged(self, digest: str, target: Path) -> bool:
+        try:
+            record = json.loads(self.path.read_text(encoding="utf-8"))
+            return bool(
+                record["digest"] == digest
+                and record["target"] == str(target.resolve())
+                and hashlib.sha256(target.read_bytes()).hexdigest() == record["sha256"]
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
+    def save(self, digest: str, target: Path, data: bytes) -> None:
+        record = {"digest": digest, "target": str(target.resolve()), "sha256": hashlib.sha256(data).hexdigest()}
+        with contextlib.suppress(OSError):  # the record only saves time; the package is written
+            atomic_write(self.path, json.dumps(record).encode())

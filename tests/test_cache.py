@@ -1,0 +1,102 @@
+"""The render cache and parallel rendering never change the output."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import PNG_1X1, MakeProject
+
+from deckbuilder.cache import CACHE_DIR
+
+
+def build(root: Path, out: Path, *extra: str, workers: str = "1") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "DECKBUILDER_WORKERS": workers}
+    return subprocess.run(
+        [sys.executable, "-m", "deckbuilder", "build", "--project", str(root), "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def many_cards(make_project: MakeProject, n: int = 700) -> Path:
+    body = "".join(
+        f"## 第 {i} 题：$\\sqrt{{d_{{{i}}}}}$ 的含义？\n<!-- id: many-{i} -->\n\n**要点**\n- 点积 $q\\cdot k$ 的方差是 $d_k$\n"
+        + ("```python\nimport math\nprint(math.sqrt(%d))\n```\n" % i if i % 3 == 0 else "")
+        + ("![点](../../assets/dot.png)\n" if i % 50 == 0 else "")
+        + "\n"
+        for i in range(n)
+    )
+    return make_project({"cards/more/many.md": body})
+
+
+def package(out: Path) -> bytes:
+    return (out / "mini-1.0.0.apkg").read_bytes()
+
+
+def test_cached_parallel_and_serial_builds_are_byte_identical(make_project: MakeProject, tmp_path: Path) -> None:
+    root = many_cards(make_project)
+    assert build(root, tmp_path / "serial", "--no-cache").returncode == 0
+    serial = package(tmp_path / "serial")
+    assert not (root / CACHE_DIR).exists()
+    assert build(root, tmp_path / "parallel", workers="2").returncode == 0  # cold, 2 processes, fills the cache
+    assert package(tmp_path / "parallel") == serial
+    (root / CACHE_DIR / "last-build.json").unlink()
+    assert build(root, tmp_path / "cached").returncode == 0  # every card from the cache
+    assert package(tmp_path / "cached") == serial
+
+
+def test_corrupt_entries_and_files_are_rebuilt_never_trusted(make_project: MakeProject, tmp_path: Path) -> None:
+    root = many_cards(make_project, 50)
+    assert build(root, tmp_path / "cold", "--no-cache").returncode == 0
+    cold = package(tmp_path / "cold")
+    assert build(root, tmp_path / "warm").returncode == 0
+    db = root / CACHE_DIR / "render.sqlite3"
+    with sqlite3.connect(db) as conn:  # flip every stored answer; checksums no longer match
+        conn.execute("update render set value = replace(value, '方差', '均值')")
+    (root / CACHE_DIR / "last-build.json").unlink()
+    assert build(root, tmp_path / "tampered").returncode == 0
+    assert package(tmp_path / "tampered") == cold
+    db.write_bytes(b"this is not a database" * 100)
+    (root / CACHE_DIR / "last-build.json").unlink()
+    assert build(root, tmp_path / "garbage").returncode == 0
+    assert package(tmp_path / "garbage") == cold
+
+
+def test_changed_image_is_not_served_from_the_cache(make_project: MakeProject, tmp_path: Path) -> None:
+    root = many_cards(make_project, 60)
+    assert build(root, tmp_path / "a").returncode == 0
+    (root / "assets/dot.png").write_bytes(PNG_1X1 + b"\0")  # same name, new content
+    assert build(root, tmp_path / "b").returncode == 0
+    assert build(root, tmp_path / "c", "--no-cache").returncode == 0
+    assert package(tmp_path / "b") == package(tmp_path / "c") != package(tmp_path / "a")
+
+
+def test_noop_rebuild_keeps_the_file_and_repairs_a_tampered_one(make_project: MakeProject, tmp_path: Path) -> None:
+    root = many_cards(make_project, 20)
+    out = tmp_path / "out"
+    assert build(root, out).returncode == 0
+    first = package(out)
+    stamp = (out / "mini-1.0.0.apkg").stat().st_mtime_ns
+    assert build(root, out).returncode == 0
+    assert (out / "mini-1.0.0.apkg").stat().st_mtime_ns == stamp  # not rewritten
+    (out / "mini-1.0.0.apkg").write_bytes(b"damaged")
+    assert build(root, out).returncode == 0
+    assert package(out) == first
+
+
+def test_check_reads_but_never_writes_the_cache(make_project: MakeProject) -> None:
+    root = many_cards(make_project, 10)
+    result = subprocess.run(
+        [sys.executable, "-m", "deckbuilder", "check", "--project", str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not (root / ".cache").exists()
