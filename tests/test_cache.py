@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from conftest import PNG_1X1, MakeProject
-
 from deckbuilder.cache import CACHE_DIR
 
 
