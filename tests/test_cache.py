@@ -26,7 +26,7 @@ def build(root: Path, out: Path, *extra: str, workers: str = "1") -> subprocess.
 def many_cards(make_project: MakeProject, n: int = 700) -> Path:
     body = "".join(
         f"## 第 {i} 题：$\\sqrt{{d_{{{i}}}}}$ 的含义？\n<!-- id: many-{i} -->\n\n**要点**\n- 点积 $q\\cdot k$ 的方差是 $d_k$\n"
-        + ("```python\nimport math\nprint(math.sqrt(%d))\n```\n" % i if i % 3 == 0 else "")
+        + (f"```python\nimport math\nprint(math.sqrt({i}))\n```\n" if i % 3 == 0 else "")
         + ("![点](../../assets/dot.png)\n" if i % 50 == 0 else "")
         + "\n"
         for i in range(n)
