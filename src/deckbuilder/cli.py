@@ -13,9 +13,8 @@ import click
 
 from . import __version__
 from .config import ConfigError, DeckConfig, find_root, load_config
+from .errors import ReleaseError, SnapshotError
 from .model import Diagnostic, Report, Severity
-from .release import ReleaseError
-from .snapshot import SnapshotError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,16 +102,10 @@ def main() -> None:
 @error_boundary
 def check(project: str | None, strict: bool, style: str, ref: str | None, no_cache: bool) -> None:
     """Parse, validate and render every card; write nothing."""
-    from .cache import RenderCache
-    from .pipeline import gather
+    from .pipeline import gather_cached
 
     config = project_config(project)
-    cache = None if no_cache else RenderCache(config.root, writable=False)
-    try:
-        built = gather(config, cache)
-    finally:
-        if cache is not None:
-            cache.close()
+    built = gather_cached(config, not no_cache, writable=False)
     report = built.report
     if ref:
         from .idguard import check_against
@@ -190,11 +183,11 @@ def coverage(project: str | None, show_all: bool) -> None:
 @error_boundary
 def preview(project: str | None, out_dir: str | None, mathjax: str | None) -> None:
     """Write a static, offline preview site of every card (open its index.html)."""
-    from .pipeline import gather
+    from .pipeline import gather_cached
     from .preview import MATHJAX_HINT, find_mathjax, write_preview
 
     config = project_config(project)
-    report = gather(config).report
+    report = gather_cached(config, True, writable=False).report
     show(report)
     if report.errors():
         click.echo(f"preview failed: {len(report.errors())} error(s); nothing was written", err=True)

@@ -58,6 +58,17 @@ def discover(config: DeckConfig) -> tuple[list[tuple[Path, str, str]], list[Diag
     return [(path, rel, sub) for _, rel, path, sub in found], problems
 
 
+def gather_cached(config: DeckConfig, use_cache: bool, writable: bool) -> Project:
+    """`gather` with the project's render cache (read-only unless `writable`)."""
+    if not use_cache:
+        return gather(config)
+    cache = RenderCache(config.root, writable=writable)
+    try:
+        return gather(config, cache)
+    finally:
+        cache.close()
+
+
 def gather(config: DeckConfig, cache: RenderCache | None = None) -> Project:
     """Parse, validate and render every card; nothing is written (but the render cache)."""
     report = Report()
@@ -112,12 +123,7 @@ def build(
     config: DeckConfig, out_dir: Path, strict: bool = False, update_ledger: bool = True, use_cache: bool = True
 ) -> tuple[Path | None, Report]:
     """Check everything; if clean, write the package, then the ledger. Nothing on error."""
-    cache = RenderCache(config.root) if use_cache else None
-    try:
-        project = gather(config, cache)
-    finally:
-        if cache is not None:
-            cache.close()
+    project = gather_cached(config, use_cache, writable=True)
     report = project.report
     path, rel = ledger_path(config)
     ledger, problems = load_ledger(path, rel)

@@ -17,6 +17,7 @@ from pathlib import Path
 from . import __version__
 from .config import DeckConfig
 from .diff import diff, release_notes
+from .errors import ReleaseError
 from .ledger import load_ledger
 from .model import Report
 from .package import card_guid, package_bytes
@@ -24,10 +25,6 @@ from .pipeline import gather, ledger_path, stamp
 from .snapshot import Snapshot, read_apkg, snapshot_of
 
 NOTES_NAME = "RELEASE_NOTES.md"
-
-
-class ReleaseError(Exception):
-    """A release that must not go out; the message says why."""
 
 
 @dataclass(frozen=True)

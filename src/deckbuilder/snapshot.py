@@ -15,14 +15,11 @@ from io import BytesIO
 from pathlib import Path
 
 from .config import ConfigError, load_config
+from .errors import SnapshotError
 
 REMOVED_TAG = "removed"
 VERSION_IN_DESCRIPTION = re.compile(r"v(\d+\.\d+\.\d+)")
 QUESTION_DIV = re.compile(r'<div class="q">(.*?)</div>', re.S)
-
-
-class SnapshotError(Exception):
-    """A package or ref that cannot be read; the message says why."""
 
 
 @dataclass(frozen=True)
