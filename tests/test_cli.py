@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import BASICS_MD, MakeProject
+from conftest import BASICS_MD, MORE_MD, MakeProject
 from deckbuilder.ledger import LEDGER_NAME
 
 
@@ -189,3 +189,31 @@ def test_preview_refuses_broken_cards(make_project: MakeProject, tmp_path: Path)
     result = run(root, "preview", "--out", str(tmp_path / "site"))
     assert result.returncode == 1
     assert not (tmp_path / "site").exists()
+
+
+def test_preview_watch_rebuilds_on_save(make_project: MakeProject, tmp_path: Path) -> None:
+    import os
+    import time
+
+    root = make_project()
+    out = tmp_path / "site"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deckbuilder", "preview", "--watch", "--out", str(out), "--project", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DECKBUILDER_MATHJAX": ""},
+    )
+    try:
+        index = out / "index.html"
+        deadline = time.monotonic() + 60
+        while not index.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "答案二。" in index.read_text(encoding="utf-8")
+        (root / "cards/more/more.md").write_text(MORE_MD.replace("答案二。", "保存后的新答案。"), encoding="utf-8")
+        while "保存后的新答案" not in index.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "保存后的新答案" in index.read_text(encoding="utf-8")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

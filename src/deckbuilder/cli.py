@@ -180,24 +180,46 @@ def coverage(project: str | None, show_all: bool) -> None:
 @project_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default dist/preview/).")
 @click.option("--mathjax", type=click.Path(), help="MathJax 3 es5 folder (default: node_modules/mathjax/es5).")
+@click.option("--watch", is_flag=True, help="Keep running; rebuild whenever a card, asset or deck.toml changes.")
 @error_boundary
-def preview(project: str | None, out_dir: str | None, mathjax: str | None) -> None:
+def preview(project: str | None, out_dir: str | None, mathjax: str | None, watch: bool) -> None:
     """Write a static, offline preview site of every card (open its index.html)."""
-    from .pipeline import gather_cached
-    from .preview import MATHJAX_HINT, find_mathjax, write_preview
+    from .preview import MATHJAX_HINT, find_mathjax, source_state
 
     config = project_config(project)
-    report = gather_cached(config, True, writable=False).report
-    show(report)
-    if report.errors():
-        click.echo(f"preview failed: {len(report.errors())} error(s); nothing was written", err=True)
-        raise Failed
     mathjax_dir = find_mathjax(config, mathjax)
     if mathjax_dir is None:
         click.echo(f"warning: {MATHJAX_HINT}", err=True)
     target = Path(out_dir) if out_dir else config.root / "dist" / "preview"
+    ok = write_preview_once(config, target, mathjax_dir)
+    if not watch:
+        if not ok:
+            raise Failed
+        return
+    import time
+
+    click.echo("watching for changes (Ctrl-C to stop)", err=True)
+    state = source_state(config.root)
+    while True:
+        time.sleep(0.5)
+        current = source_state(config.root)
+        if current != state:
+            state = current
+            write_preview_once(project_config(project), target, mathjax_dir)
+
+
+def write_preview_once(config: DeckConfig, target: Path, mathjax_dir: Path | None) -> bool:
+    from .pipeline import gather_cached
+    from .preview import write_preview
+
+    report = gather_cached(config, True, writable=False).report
+    show(report)
+    if report.errors():
+        click.echo(f"preview not written: {len(report.errors())} error(s)", err=True)
+        return False
     index = write_preview(config, report.rendered, target, mathjax_dir)
     click.echo(f"wrote {index} ({len(report.rendered)} cards)")
+    return True
 
 
 @main.command()

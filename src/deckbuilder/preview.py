@@ -187,3 +187,16 @@ def _index_json(cards: list[PreviewCard]) -> str:
     """Card ids with their source locations, for tools that check the page."""
     rows = [{"id": c.rendered.card.id, "source": str(c.rendered.card.location)} for c in cards]
     return json.dumps(rows, ensure_ascii=False, indent=0) + "\n"
+
+
+def source_state(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and mtimes of everything a preview is made from (for --watch)."""
+    paths = [root / "deck.toml", *(root / "cards").rglob("*"), *(root / "assets").rglob("*")]
+    state = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        state.append((str(path), info.st_size, info.st_mtime_ns))
+    return tuple(sorted(state))
