@@ -193,3 +193,23 @@ def test_search_tag_filter_and_night_switch(light: Any) -> None:
     assert light.evaluate("document.body.classList.contains('nightMode')")
     light.click("#night")
     assert not light.evaluate("document.body.classList.contains('nightMode')")
+
+
+def test_the_probe_catches_what_it_must(browser: Any, make_project: Any, tmp_path: Path) -> None:
+    """Guard against a check that cannot fail: a bad macro, bad TeX and a broken image are caught."""
+    card = (
+        "## 坏公式\n<!-- id: bad-math -->\n\n未定义宏 $\\notamacro{x}$，错误 TeX $x^^2$。\n\n"
+        '<img src="missing-file.png" alt="gone">\n'
+    )
+    root = make_project({"cards/more/bad.md": card})
+    config = load_config(root)
+    report = gather(config).report
+    site = write_preview(config, report.rendered, tmp_path / "site", find_mathjax(load_config(ROOT), None))
+    page = open_page(browser, site)
+    result = page.evaluate(PROBE_MATH)
+    page.close()
+    bad = result["cards/more/bad.md:1"]
+    assert [p["undef"] for p in bad["problems"] if p["undef"]] == [["\\notamacro"]]
+    assert any(p["errors"] for p in bad["problems"])
+    assert bad["broken"] == ["missing-file.png"]
+    assert [line.split(":")[0] for line in failures(result)] == ["cards/more/bad.md"]
