@@ -199,3 +199,19 @@ def test_unreadable_card_file_is_a_clear_error(make_project: MakeProject) -> Non
     finally:
         if path.is_file():
             path.chmod(0o644)
+
+
+def test_hand_edited_ledger_is_an_error_not_a_reset(make_project: MakeProject, tmp_path: Path) -> None:
+    ledger = '{"format": 1, "notetypes": {}, "cards": {"b-one": {"hash": "x", "mod": "yesterday", "version": "1.0.0"}}}'
+    root = make_project({"cards/ledger.json": ledger})
+    result = subprocess.run(build_cmd(root, tmp_path / "out"), capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert (
+        "cards/ledger.json: error: ledger entry cards.b-one needs 'hash' (string), 'mod' (positive integer) and 'version'"
+        in result.stderr
+    )
+    assert (root / "cards/ledger.json").read_text() == ledger  # untouched
+    assert not (tmp_path / "out").exists()
+    wrong_format = make_project({"cards/ledger.json": '{"format": 2}'})
+    result = subprocess.run(build_cmd(wrong_format, tmp_path / "out"), capture_output=True, text=True, check=False)
+    assert 'cards/ledger.json: error: ledger must be an object with "format": 1' in result.stderr
