@@ -13,8 +13,8 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 [ -f node_modules/mathjax/es5/tex-chtml-full.js ] || npm install --no-audit --no-fund --no-package-lock -q
 export DECKBUILDER_REQUIRE_BROWSER=1
-.venv/bin/ruff check src tests scripts figures
-.venv/bin/ruff format --check src tests scripts figures
+.venv/bin/ruff check src tests scripts figures benchmarks
+.venv/bin/ruff format --check src tests scripts figures benchmarks
 .venv/bin/mypy
 .venv/bin/deckbuilder check --strict
 .venv/bin/pytest -q "$@"

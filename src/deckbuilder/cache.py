@@ -66,6 +66,7 @@ class RenderCache:
         self.path = root / CACHE_DIR / "render.sqlite3"
         self.writable = writable
         self.pending: dict[str, str] = {}
+        self.used: set[str] = set()
         self.conn: sqlite3.Connection | None = None
         self.hits = 0
         try:
@@ -91,14 +92,28 @@ class RenderCache:
             except (OSError, sqlite3.Error):
                 self.conn = None
 
-    def get(self, card: Card) -> RenderedCard | None:
+    def get_many(self, cards: list[Card]) -> list[RenderedCard | None]:
+        """Cached renders for `cards`, in order; one query per few hundred cards."""
         if self.conn is None:
-            return None
+            return [None] * len(cards)
+        keys = [card_key(card) for card in cards]
+        rows: dict[str, tuple[str, str]] = {}
         try:
-            row = self.conn.execute("select value, checksum from render where key = ?", (card_key(card),)).fetchone()
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                query = f"select key, value, checksum from render where key in ({marks})"
+                rows.update((k, (v, c)) for k, v, c in self.conn.execute(query, chunk))
         except sqlite3.Error:
             self._reset()
-            return None
+            return [None] * len(cards)
+        self.used.update(keys)
+        return [self._decode(card, rows.get(key)) for card, key in zip(cards, keys, strict=True)]
+
+    def get(self, card: Card) -> RenderedCard | None:
+        return self.get_many([card])[0]
+
+    def _decode(self, card: Card, row: tuple[str, str] | None) -> RenderedCard | None:
         if row is None or _checksum(row[0]) != row[1]:
             return None
         try:
@@ -123,10 +138,33 @@ class RenderCache:
             {"q": rendered.question_html, "a": rendered.answer_html, "b": rendered.back_extra_html, "media": media},
             ensure_ascii=False,
         )
-        self.pending[card_key(rendered.card)] = value
+        key = card_key(rendered.card)
+        self.pending[key] = value
+        self.used.add(key)
+        if len(self.pending) >= 500:  # bounded memory: write as we go
+            self._store_pending()
 
     def flush(self) -> None:
-        if self.conn is None or not self.pending:
+        """Store new renders and drop entries no card asked for (the cache stays deck-sized)."""
+        if self.conn is None or not self.writable:
+            return
+        self._store_pending()
+        if self.conn is None:
+            return
+        try:
+            with self.conn:
+                if self.used:
+                    self.conn.execute("create temp table if not exists keep (key text primary key)")
+                    self.conn.execute("delete from keep")
+                    self.conn.executemany("insert or ignore into keep values (?)", [(k,) for k in self.used])
+                    self.conn.execute("delete from render where key not in (select key from keep)")
+        except sqlite3.Error:
+            self._reset()
+        self.pending.clear()
+
+    def _store_pending(self) -> None:
+        if self.conn is None:
+            self.pending.clear()
             return
         try:
             with self.conn:
@@ -165,7 +203,6 @@ def package_digest(data: PackageInput) -> str:
             [config.title, config.slug, config.version, config.guid_namespace, config.description],
             [[s.id, s.title] for s in config.subdecks],
             [[r.card.id, r.card.subdeck, r.card.location.path] for r in data.rendered],
-            [c.digest() for c in data.contents],
             [[e.hash, e.mod, e.version] for e in data.card_entries],
             sorted((k, e.hash, e.mod) for k, e in data.notetype_entries.items()),
             media,

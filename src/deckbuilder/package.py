@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import itertools
 import json
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -153,22 +155,25 @@ def package_bytes(data: PackageInput, only_subdeck: str | None = None) -> bytes:
                 conn.close()
         except sqlite3.Error as exc:
             raise OSError(f"cannot write the collection database ({exc})") from exc
-        database = db_path.read_bytes()
-    return _zip(database, media)
+        return _zip(db_path, media)
 
 
-def _zip(database: bytes, media: dict[str, Path]) -> bytes:
+def _zip(database: Path, media: dict[str, Path]) -> bytes:
+    """Entries in a fixed order with fixed times; files are streamed, not read whole."""
     names = sorted(media)
-    entries: list[tuple[str, bytes]] = [("collection.anki2", database)]
+    entries: list[tuple[str, Path | bytes]] = [("collection.anki2", database)]
     entries.append(("media", json.dumps({str(i): n for i, n in enumerate(names)}).encode()))
-    entries += [(str(i), media[n].read_bytes()) for i, n in enumerate(names)]
-    with tempfile.SpooledTemporaryFile() as buffer:
-        with zipfile.ZipFile(buffer, "w") as archive:
-            for name, payload in entries:
-                info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3
-                info.external_attr = 0o644 << 16
+    entries += [(str(i), media[n]) for i, n in enumerate(names)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, payload in entries:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            if isinstance(payload, bytes):
                 archive.writestr(info, payload)
-        buffer.seek(0)
-        return buffer.read()
+                continue
+            with payload.open("rb") as source, archive.open(info, "w") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+    return buffer.getvalue()

@@ -32,8 +32,8 @@ def render_all(cards: list[Card], context: RenderContext, cache: RenderCache | N
     """Results in card order, identical whatever the cache holds or how many workers ran."""
     results: list[Result | None] = [None] * len(cards)
     todo: list[int] = []
-    for index, card in enumerate(cards):
-        hit = cache.get(card) if cache is not None else None
+    hits = cache.get_many(cards) if cache is not None else [None] * len(cards)
+    for index, hit in enumerate(hits):
         if hit is not None:
             results[index] = (hit, [])
         else:
