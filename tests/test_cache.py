@@ -99,3 +99,20 @@ def test_check_reads_but_never_writes_the_cache(make_project: MakeProject) -> No
     )
     assert result.returncode == 0, result.stderr
     assert not (root / ".cache").exists()
+
+
+def test_unchanged_inputs_skip_the_build_and_repeat_its_warnings(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project({"cards/more/warn.md": "## 无语言代码块\n<!-- id: w1 -->\n```\nplain\n```\n"})
+    out = tmp_path / "out"
+    first = build(root, out)
+    assert first.returncode == 0 and "wrote" in first.stdout
+    warning = "cards/more/warn.md:3: warning: code block has no language (write ```text for plain text)"
+    assert warning in first.stderr
+    again = build(root, out)
+    assert again.returncode == 0 and "is up to date" in again.stdout
+    assert warning in again.stderr
+    (root / "assets/dot.png").write_bytes(PNG_1X1 + b"\0")  # any input file changes: a real build
+    third = build(root, out)
+    assert "wrote" in third.stdout
+    strict = build(root, out, "--strict")  # --strict never takes the shortcut: the warning fails it
+    assert strict.returncode == 1

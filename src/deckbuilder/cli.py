@@ -133,6 +133,11 @@ def build(project: str | None, out_dir: str | None, strict: bool, no_cache: bool
     config = project_config(project)
     target_dir = Path(out_dir) if out_dir else config.root / "dist"
     path, report = run_build(config, target_dir, strict, use_cache=not no_cache)
+    if report.up_to_date:
+        for line in report.shown:
+            click.echo(line, err=True)
+        click.echo(f"{path} is up to date (no card, asset or setting changed)")
+        return
     show(report, "text", strict)
     if path is None:
         click.echo(f"build failed: {len(report.errors(strict))} error(s); nothing was written", err=True)

@@ -107,6 +107,8 @@ class Report:
     cards: list[Card] = field(default_factory=list)
     rendered: list[RenderedCard] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    up_to_date: bool = False  # a build skipped because no input changed since a clean one
+    shown: list[str] = field(default_factory=list)  # that build's warnings, to show again
 
     def errors(self, strict: bool = False) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.ERROR or strict]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import BuildRecord, RenderCache, package_digest
+from .cache import BuildRecord, RenderCache, input_digest, package_digest
 from .config import DeckConfig
 from .fsutil import atomic_write
 from .ledger import LEDGER_NAME, Entry, Ledger, build_time, load_ledger
@@ -123,6 +123,11 @@ def build(
     config: DeckConfig, out_dir: Path, strict: bool = False, update_ledger: bool = True, use_cache: bool = True
 ) -> tuple[Path | None, Report]:
     """Check everything; if clean, write the package, then the ledger. Nothing on error."""
+    target = out_dir / config.package_name
+    record = BuildRecord(config.root) if use_cache else None
+    inputs = input_digest(config) if record is not None and update_ledger and not strict else ""
+    if inputs and record is not None and (warnings := record.fresh(inputs, target)) is not None:
+        return target, Report(up_to_date=True, shown=warnings)
     project = gather_cached(config, use_cache, writable=True)
     report = project.report
     path, rel = ledger_path(config)
@@ -131,8 +136,6 @@ def build(
     if report.errors(strict):
         return None, report
     stamped = stamp(project, ledger, build_time())
-    target = out_dir / config.package_name
-    record = BuildRecord(config.root) if use_cache else None
     digest = package_digest(stamped.package)
     if record is None or not record.unchanged(digest, target):
         data = package_bytes(stamped.package)
@@ -142,6 +145,8 @@ def build(
     new_ledger = stamped.ledger.to_json()
     if update_ledger and (not path.exists() or path.read_text(encoding="utf-8") != new_ledger):
         atomic_write(path, new_ledger.encode("utf-8"))
+    if inputs and record is not None:
+        record.seal(input_digest(config), [str(d) for d in report.diagnostics])
     return target, report
 
 
