@@ -43,8 +43,8 @@ def render_all(cards: list[Card], context: RenderContext, cache: RenderCache | N
     if workers > 1:
         size = -(-len(pending) // (workers * 4))  # a few chunks per worker evens out slow cards
         chunks = [pending[i : i + size] for i in range(0, len(pending), size)]
-        context_fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context_fork) as pool:
+        # spawn, not fork: a worker need not carry a copy of the whole parsed deck
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             rendered = [r for batch in pool.map(_render_batch, [context] * len(chunks), chunks) for r in batch]
     else:
         rendered = _render_batch(context, pending)
