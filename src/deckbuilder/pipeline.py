@@ -150,9 +150,5 @@ def build(
     return target, report
 
 
-def rendered_by_id(report: Report) -> dict[str, RenderedCard]:
-    return {r.card.id: r for r in report.rendered}
-
-
 def cards_with_checks(report: Report) -> list[Card]:
     return [c for c in report.cards if c.checks]

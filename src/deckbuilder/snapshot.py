@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .config import ConfigError, load_config
 from .errors import SnapshotError
+from .retired import REMOVED_TAG
 
-REMOVED_TAG = "removed"
 VERSION_IN_DESCRIPTION = re.compile(r"v(\d+\.\d+\.\d+)")
 QUESTION_DIV = re.compile(r'<div class="q">(.*?)</div>', re.S)
 

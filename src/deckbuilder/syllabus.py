@@ -37,11 +37,6 @@ def load_syllabus(path: Path, relpath: str) -> tuple[dict[str, Question], list[D
     return questions, []
 
 
-def uncovered(questions: dict[str, Question], cards: list[Card]) -> list[Question]:
-    named = {q for card in cards for q in card.syllabus}
-    return [q for q in questions.values() if q.id not in named]
-
-
 def cards_per_question(questions: dict[str, Question], cards: list[Card]) -> dict[str, int]:
     counts = dict.fromkeys(questions, 0)
     for card in cards:
