@@ -217,3 +217,10 @@ def test_preview_watch_rebuilds_on_save(make_project: MakeProject, tmp_path: Pat
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_preview_with_a_wrong_mathjax_path_is_a_usage_error(make_project: MakeProject, tmp_path: Path) -> None:
+    result = run(make_project(), "preview", "--mathjax", str(tmp_path / "nowhere"), "--out", str(tmp_path / "site"))
+    assert result.returncode == 2
+    assert "no MathJax 3 es5 build (tex-chtml-full.js)" in result.stderr
+    assert not (tmp_path / "site").exists()

@@ -192,6 +192,8 @@ def preview(project: str | None, out_dir: str | None, mathjax: str | None, watch
     from .preview import MATHJAX_HINT, find_mathjax, source_state
 
     config = project_config(project)
+    if mathjax and find_mathjax(config, mathjax, only_explicit=True) is None:
+        raise click.BadParameter(f"no MathJax 3 es5 build (tex-chtml-full.js) in {mathjax}", param_hint="--mathjax")
     mathjax_dir = find_mathjax(config, mathjax)
     if mathjax_dir is None:
         click.echo(f"warning: {MATHJAX_HINT}", err=True)

@@ -34,9 +34,10 @@ MATHJAX_HINT = (
 )
 
 
-def find_mathjax(config: DeckConfig, explicit: str | None) -> Path | None:
+def find_mathjax(config: DeckConfig, explicit: str | None, only_explicit: bool = False) -> Path | None:
     """The folder holding MathJax's es5 build, or None."""
-    for candidate in (explicit, os.environ.get(MATHJAX_ENV), str(config.root / MATHJAX_RELATIVE)):
+    fallbacks = () if only_explicit else (os.environ.get(MATHJAX_ENV), str(config.root / MATHJAX_RELATIVE))
+    for candidate in (explicit, *fallbacks):
         if not candidate:
             continue
         path = Path(candidate)
