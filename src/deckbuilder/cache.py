@@ -13,6 +13,7 @@ import hashlib
 import json
 import sqlite3
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -23,17 +24,29 @@ from .package import PackageInput
 from .render import RENDERER_VERSION
 
 CACHE_DIR = Path(".cache") / "deckbuilder"
+OUTPUT_LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "nh3", "genanki", "pyyaml")
 SCHEMA = "create table if not exists render (key text primary key, value text not null, checksum text not null)"
 
 
 @cache
 def tool_fingerprint() -> str:
-    """A hash of the tool's own code and assets: any change to them invalidates the cache."""
+    """A hash of the tool's code, assets and the libraries that shape its output.
+
+    Any change to them (an upgraded Pygments restyles code, say) invalidates the cache.
+    """
     package = Path(__file__).parent
-    digest = hashlib.sha256(f"{__version__}\x1f{RENDERER_VERSION}".encode())
+    versions = [f"{name}={_version(name)}" for name in OUTPUT_LIBRARIES]
+    digest = hashlib.sha256("\x1f".join([__version__, RENDERER_VERSION, *versions]).encode())
     for path in sorted([*package.glob("*.py"), *package.glob("assets/*")]):
         digest.update(path.name.encode() + b"\x1f" + path.read_bytes())
     return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
 
 
 def card_key(card: Card) -> str:
