@@ -93,7 +93,10 @@ def browser() -> Iterator[Any]:
     executable = chromium_path()
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        # Real scrollbars, as Anki desktop draws them (headless hides them by default).
+        instance = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, ignore_default_args=["--hide-scrollbars"]
+        )
         yield instance
         instance.close()
 
@@ -170,6 +173,14 @@ def test_phone_width_has_no_page_level_horizontal_scroll(phone: Any) -> None:
     assert result["wide"] == []
     assert result["page"] <= result["viewport"]
     screenshot(phone, "preview-phone-night.png")
+
+
+def test_no_formula_or_table_shows_a_needless_scrollbar(night: Any) -> None:
+    """A 1-px overflow made Anki desktop draw a scrollbar under every inline formula."""
+    script = """() => [...document.querySelectorAll('span.arithmatex')]
+      .filter(e => e.offsetHeight - e.clientHeight > 2)
+      .map(e => e.closest('.pv-card').dataset.source + ' ' + e.textContent.slice(0, 40))"""
+    assert night.evaluate(script) == []
 
 
 def test_search_tag_filter_and_night_switch(light: Any) -> None:
