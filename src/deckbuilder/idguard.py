@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -18,10 +19,7 @@ def ids_at_ref(config: DeckConfig, ref: str) -> dict[str, Location]:
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp)
         export_ref(config.root, ref, tree)
-        old = DeckConfig(
-            tree,
-            *(getattr(config, f) for f in ("title", "slug", "version", "guid_namespace", "description", "subdecks")),
-        )
+        old = dataclasses.replace(config, root=tree)
         files, _ = discover(old)
         found: dict[str, Location] = {}
         for path, rel, subdeck in files:

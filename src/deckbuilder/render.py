@@ -119,7 +119,7 @@ class Renderer:
 
         def replace(m: re.Match[str]) -> str:
             src = html.unescape(m.group(2))
-            where = Location(card.location.path, _line_of(card, src))
+            where = Location(card.location.path, _source_line(card.answer, card.answer_line, src, card.location.line))
             if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
                 problems.append(error(where, f"image {src!r} must be a relative path to a file under assets/"))
                 return m.group(0)
@@ -202,22 +202,18 @@ def plain_paragraph(text: str) -> str:
     return f"<p>{text.strip()}</p>" if text.strip() else ""
 
 
-def _source_line(text: str, first_line: int, needle: str) -> int:
-    """The line of `text` (which starts at `first_line`) that holds `needle`, else the first."""
-    for offset, line in enumerate(text.splitlines()):
-        if needle.lower() in line.lower():
-            return first_line + offset
-    return first_line
+def _source_line(text: str, first_line: int, needle: str, default: int | None = None) -> int:
+    """The line of `text` (which starts at `first_line`) holding the first line of `needle`.
 
-
-def _line_of(card: Card, needle: str) -> int:
-    """The source line of the first answer line that contains `needle`, else the card's line."""
-    probe = needle.strip().splitlines()[0] if needle.strip() else ""
+    Falls back to `default`, or to `first_line` when no default is given.
+    """
+    stripped = needle.strip()
+    probe = stripped.splitlines()[0].lower() if stripped else ""
     if probe:
-        for offset, line in enumerate(card.answer.splitlines()):
-            if probe in line:
-                return card.answer_line + offset
-    return card.location.line
+        for offset, line in enumerate(text.splitlines()):
+            if probe in line.lower():
+                return first_line + offset
+    return first_line if default is None else default
 
 
 @lru_cache(maxsize=256)
@@ -321,11 +317,6 @@ def check_math(rendered: str, source: str, where: Location) -> list[Diagnostic]:
         for m in pattern.finditer(rendered):
             tex = html.unescape(m.group(1)).replace(CLOZE_OPEN, "").replace(CLOZE_CLOSE, "")
             for message in math_problems(tex):
-                probe = tex.strip().splitlines()[0] if tex.strip() else ""
-                line = where.line
-                for offset, text_line in enumerate(source.splitlines()):
-                    if probe and probe in text_line:
-                        line = where.line + offset
-                        break
+                line = _source_line(source, where.line, tex)
                 problems.append(error(Location(where.path, line), f"{message}: {tex.strip()[:60]!r}"))
     return problems
