@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pickle
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from conftest import PNG_1X1, MakeProject
-from deckbuilder.cache import CACHE_DIR
+from deckbuilder.cache import CACHE_DIR, CACHE_NAME
 
 
 def build(root: Path, out: Path, *extra: str, workers: str = "1") -> subprocess.CompletedProcess[str]:
@@ -55,12 +58,21 @@ def test_corrupt_entries_and_files_are_rebuilt_never_trusted(make_project: MakeP
     assert build(root, tmp_path / "cold", "--no-cache").returncode == 0
     cold = package(tmp_path / "cold")
     assert build(root, tmp_path / "warm").returncode == 0
-    db = root / CACHE_DIR / "render.sqlite3"
+    db = root / CACHE_DIR / CACHE_NAME
     with sqlite3.connect(db) as conn:  # flip every stored answer; checksums no longer match
         conn.execute("update render set value = replace(value, '方差', '均值')")
     (root / CACHE_DIR / "last-build.json").unlink()
     assert build(root, tmp_path / "tampered").returncode == 0
     assert package(tmp_path / "tampered") == cold
+    with sqlite3.connect(db) as conn:  # a parsed file stored under another file's key
+        keys = [k for (k,) in conn.execute("select key from parsed")]
+        conn.execute(
+            "update parsed set (value, checksum) = (select value, checksum from parsed where key = ?)", (keys[0],)
+        )
+        assert len(keys) > 1
+    (root / CACHE_DIR / "last-build.json").unlink()
+    assert build(root, tmp_path / "moved").returncode == 0
+    assert package(tmp_path / "moved") == cold
     db.write_bytes(b"this is not a database" * 100)
     (root / CACHE_DIR / "last-build.json").unlink()
     assert build(root, tmp_path / "garbage").returncode == 0
@@ -116,3 +128,53 @@ def test_unchanged_inputs_skip_the_build_and_repeat_its_warnings(make_project: M
     assert "wrote" in third.stdout
     strict = build(root, out, "--strict")  # --strict never takes the shortcut: the warning fails it
     assert strict.returncode == 1
+
+
+def test_well_formed_but_wrong_parse_entries_are_misses(make_project: MakeProject, tmp_path: Path) -> None:
+    """Entries whose checksum matches but whose content has the wrong shape are rebuilt."""
+    from deckbuilder.cache import _checksum
+
+    root = many_cards(make_project, 30)
+    assert build(root, tmp_path / "cold", "--no-cache").returncode == 0
+    assert build(root, tmp_path / "warm").returncode == 0
+    db = root / CACHE_DIR / CACHE_NAME
+    with sqlite3.connect(db) as conn:
+        (key,) = conn.execute("select key from parsed").fetchone()
+        for junk in [pickle.dumps(("not", "cards")), pickle.dumps(((), [], ("one key too many",))), b"\x80garbage"]:
+            conn.execute("update parsed set value = ?, checksum = ? where key = ?", (junk, _checksum(key, junk), key))
+            conn.commit()
+            (root / CACHE_DIR / "last-build.json").unlink(missing_ok=True)
+            result = build(root, tmp_path / "again")
+            assert result.returncode == 0, result.stderr
+            assert package(tmp_path / "again") == package(tmp_path / "cold")
+
+
+def test_an_edit_is_seen_through_the_parse_cache(make_project: MakeProject, tmp_path: Path) -> None:
+    root = many_cards(make_project, 40)
+    assert build(root, tmp_path / "a").returncode == 0
+    source = root / "cards/more/many.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("第 7 题", "第七题"), encoding="utf-8")
+    assert build(root, tmp_path / "b").returncode == 0
+    with zipfile.ZipFile(tmp_path / "b" / "mini-1.0.0.apkg") as archive:
+        (tmp_path / "b.anki2").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "b.anki2") as conn:
+        fields = [f for (f,) in conn.execute("select flds from notes")]
+    assert sum("第七题" in f for f in fields) == 1 and not any("第 7 题" in f for f in fields)
+
+
+def test_note_ids_are_content_times_and_cards_point_at_their_notes(make_project: MakeProject, tmp_path: Path) -> None:
+    """Notes are streamed with provisional ids and moved into place once the newest time is known."""
+    root = many_cards(make_project, 25)
+    assert build(root, tmp_path / "out").returncode == 0
+    ledger = json.loads((root / "cards/ledger.json").read_text(encoding="utf-8"))
+    newest = max(e["mod"] for table in ("cards", "notetypes") for e in ledger[table].values())
+    with zipfile.ZipFile(tmp_path / "out" / "mini-1.0.0.apkg") as archive:
+        (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+    with sqlite3.connect(tmp_path / "c.anki2") as conn:
+        notes = [i for (i,) in conn.execute("select id from notes order by id")]
+        cards = conn.execute("select id, nid from cards order by id").fetchall()
+        dues = [d for (d,) in conn.execute("select due from cards order by nid")]
+    ids = sorted(notes + [c for c, _ in cards])
+    assert ids == list(range(newest * 1000, newest * 1000 + len(ids)))  # 1 note, then its card, ...
+    assert {nid for _, nid in cards} == set(notes) and len(cards) == len(notes) > 25
+    assert dues == sorted(dues)  # new-card order follows the deck

@@ -1,9 +1,10 @@
-"""A content-addressed render cache that can never change the output.
+"""Content-addressed caches of parsed files and rendered cards that can never change the output.
 
-Key: the card's source and position, the renderer and tool versions. Only renders without any
-diagnostic are stored (a "missing image" must be re-checked every time). Every entry carries a
-checksum, and the media it names are re-hashed on use: a bad or stale entry is rendered again,
-never trusted. The cache lives in `<project>/.cache/deckbuilder/` (ignored by git).
+Parsed files are keyed by their bytes, path and the tool's version; rendered cards by their
+source and position and the tool's version. Only renders without any diagnostic are stored (a
+"missing image" must be re-checked every time). Every entry carries a checksum, and the media a
+render names are re-hashed on use: a bad or stale entry is made again, never trusted. The cache
+lives in `<project>/.cache/deckbuilder/` (ignored by git) and is pruned to the deck on each build.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import pickle
 import sqlite3
+from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -19,13 +22,22 @@ from pathlib import Path
 from . import __version__
 from .config import DeckConfig
 from .fsutil import atomic_write
-from .model import Card, RenderedCard
-from .package import PackageInput
+from .model import Card, Diagnostic, RenderedCard
 from .render import RENDERER_VERSION
 
 CACHE_DIR = Path(".cache") / "deckbuilder"
+CACHE_NAME = "cache.sqlite3"
+LEGACY_NAMES = ("render.sqlite3",)
 OUTPUT_LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "nh3", "genanki", "pyyaml")
-SCHEMA = "create table if not exists render (key text primary key, value text not null, checksum text not null)"
+TABLES = ("render", "parsed")
+SCHEMA = [
+    f"create table if not exists {t} (key text primary key, value blob not null, checksum text not null)"
+    for t in TABLES
+]
+BATCH = 500
+
+# A parsed file: its cards, the problems found, and each card's render key.
+Parsed = tuple[tuple[Card, ...], list[Diagnostic], tuple[str, ...]]
 
 
 @cache
@@ -68,30 +80,44 @@ def card_key(card: Card) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _checksum(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
+def source_key(relpath: str, subdeck: str, data: bytes) -> str:
+    digest = hashlib.sha256("\x1f".join([tool_fingerprint(), relpath, subdeck]).encode() + b"\x1f")
+    digest.update(data)
+    return digest.hexdigest()
 
 
-class RenderCache:
-    """Read-through store of clean renders; every failure degrades to a cache miss."""
+def _checksum(key: str, value: bytes) -> str:
+    """Covers the key too: an entry moved to another key is as bad as a damaged one."""
+    return hashlib.sha256(key.encode() + b"\x1f" + value).hexdigest()
+
+
+class BuildCache:
+    """Read-through store of parsed files and clean renders; every failure degrades to a miss."""
 
     def __init__(self, root: Path, writable: bool = True) -> None:
         self.root = root
-        self.path = root / CACHE_DIR / "render.sqlite3"
+        self.path = root / CACHE_DIR / CACHE_NAME
         self.writable = writable
-        self.pending: dict[str, str] = {}
-        self.used: set[str] = set()
+        self.pending: dict[str, list[tuple[str, bytes]]] = {t: [] for t in TABLES}
+        self.used: dict[str, set[str]] = {t: set() for t in TABLES}
         self.conn: sqlite3.Connection | None = None
         self.hits = 0
         try:
             if writable:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                for name in LEGACY_NAMES:
+                    (self.path.parent / name).unlink(missing_ok=True)
             elif not self.path.exists():
                 return
-            self.conn = sqlite3.connect(self.path, timeout=5)
-            self.conn.execute(SCHEMA)
+            self.conn = self._open()
         except (OSError, sqlite3.Error):
             self._reset()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=5)
+        for statement in SCHEMA:
+            conn.execute(statement)
+        return conn
 
     def _reset(self) -> None:
         """A corrupt cache file is thrown away, never repaired in place."""
@@ -101,34 +127,65 @@ class RenderCache:
         if self.writable:
             try:
                 self.path.unlink(missing_ok=True)
-                self.conn = sqlite3.connect(self.path, timeout=5)
-                self.conn.execute(SCHEMA)
+                self.conn = self._open()
             except (OSError, sqlite3.Error):
                 self.conn = None
 
-    def get_many(self, cards: list[Card]) -> list[RenderedCard | None]:
-        """Cached renders for `cards`, in order; one query per few hundred cards."""
+    def _rows(self, table: str, keys: list[str], values: bool = True) -> dict[str, tuple[bytes, str]]:
+        """The stored (value, checksum) of `keys` (empty values when `values` is false)."""
         if self.conn is None:
-            return [None] * len(cards)
-        keys = [card_key(card) for card in cards]
-        rows: dict[str, tuple[str, str]] = {}
+            return {}
+        columns = "key, value, checksum" if values else "key, x'', ''"
+        rows: dict[str, tuple[bytes, str]] = {}
         try:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                query = f"select key, value, checksum from render where key in ({marks})"
-                rows.update((k, (v, c)) for k, v, c in self.conn.execute(query, chunk))
+            for start in range(0, len(keys), BATCH):
+                chunk = keys[start : start + BATCH]
+                query = f"select {columns} from {table} where key in ({','.join('?' * len(chunk))})"
+                rows.update((k, (v, c)) for k, v, c in self.conn.execute(query, chunk) if isinstance(v, bytes))
         except sqlite3.Error:
             self._reset()
-            return [None] * len(cards)
-        self.used.update(keys)
-        return [self._decode(card, rows.get(key)) for card, key in zip(cards, keys, strict=True)]
+            return {}
+        self.used[table].update(keys)
+        return rows
 
-    def get(self, card: Card) -> RenderedCard | None:
-        return self.get_many([card])[0]
+    def _put(self, table: str, key: str, value: bytes) -> None:
+        if self.conn is None or not self.writable:
+            return
+        self.pending[table].append((key, value))
+        self.used[table].add(key)
+        if len(self.pending[table]) >= BATCH:  # bounded memory: write as we go
+            self._store_pending()
 
-    def _decode(self, card: Card, row: tuple[str, str] | None) -> RenderedCard | None:
-        if row is None or _checksum(row[0]) != row[1]:
+    # Parsed files
+
+    def parsed(self, key: str) -> Parsed | None:
+        row = self._rows("parsed", [key]).get(key)
+        if row is None or _checksum(key, row[0]) != row[1]:
+            return None
+        try:
+            cards, problems, keys = pickle.loads(row[0])  # our own entry: the checksum matched
+        except Exception:  # any damage to an entry is a miss, whatever pickle raises
+            return None
+        if not (isinstance(cards, tuple) and isinstance(problems, list) and isinstance(keys, tuple)):
+            return None
+        return (cards, problems, keys) if len(keys) == len(cards) else None
+
+    def put_parsed(self, key: str, parsed: Parsed) -> None:
+        self._put("parsed", key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+
+    # Rendered cards
+
+    def present(self, keys: list[str]) -> set[str]:
+        """Which keys have a stored render (not yet checked: `get_many` may still refuse one)."""
+        return set(self._rows("render", keys, values=False))
+
+    def get_many(self, cards: list[Card], keys: list[str]) -> list[RenderedCard | None]:
+        """Cached renders for `cards`, in order; one query per few hundred cards."""
+        rows = self._rows("render", keys)
+        return [self._decode(card, key, rows.get(key)) for card, key in zip(cards, keys, strict=True)]
+
+    def _decode(self, card: Card, key: str, row: tuple[bytes, str] | None) -> RenderedCard | None:
+        if row is None or _checksum(key, row[0]) != row[1]:
             return None
         try:
             data = json.loads(row[0])
@@ -141,9 +198,7 @@ class RenderCache:
         self.hits += 1
         return rendered
 
-    def put(self, rendered: RenderedCard) -> None:
-        if self.conn is None or not self.writable:
-            return
+    def put(self, rendered: RenderedCard, key: str) -> None:
         try:
             media = [(name, path.relative_to(self.root).as_posix()) for name, path in rendered.media]
         except ValueError:  # media outside the root (a symlinked root): render it every time
@@ -152,14 +207,10 @@ class RenderCache:
             {"q": rendered.question_html, "a": rendered.answer_html, "b": rendered.back_extra_html, "media": media},
             ensure_ascii=False,
         )
-        key = card_key(rendered.card)
-        self.pending[key] = value
-        self.used.add(key)
-        if len(self.pending) >= 500:  # bounded memory: write as we go
-            self._store_pending()
+        self._put("render", key, value.encode())
 
     def flush(self) -> None:
-        """Store new renders and drop entries no card asked for (the cache stays deck-sized)."""
+        """Store new entries and drop those nothing asked for (the cache stays deck-sized)."""
         if self.conn is None or not self.writable:
             return
         self._store_pending()
@@ -167,34 +218,37 @@ class RenderCache:
             return
         try:
             with self.conn:
-                if self.used:
-                    self.conn.execute("create temp table if not exists keep (key text primary key)")
+                self.conn.execute("create temp table if not exists keep (key text primary key)")
+                for table in TABLES:
                     self.conn.execute("delete from keep")
-                    self.conn.executemany("insert or ignore into keep values (?)", [(k,) for k in self.used])
-                    self.conn.execute("delete from render where key not in (select key from keep)")
+                    self.conn.executemany("insert or ignore into keep values (?)", _single(self.used[table]))
+                    self.conn.execute(f"delete from {table} where key not in (select key from keep)")
         except sqlite3.Error:
             self._reset()
-        self.pending.clear()
 
     def _store_pending(self) -> None:
         if self.conn is None:
-            self.pending.clear()
+            self.pending = {t: [] for t in TABLES}
             return
         try:
             with self.conn:
-                self.conn.executemany(
-                    "insert or replace into render values (?, ?, ?)",
-                    [(k, v, _checksum(v)) for k, v in self.pending.items()],
-                )
+                for table, rows in self.pending.items():
+                    self.conn.executemany(
+                        f"insert or replace into {table} values (?, ?, ?)", [(k, v, _checksum(k, v)) for k, v in rows]
+                    )
         except sqlite3.Error:
             self._reset()
-        self.pending.clear()
+        self.pending = {t: [] for t in TABLES}
 
     def close(self) -> None:
         self.flush()
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def _single(keys: Iterable[str]) -> list[tuple[str]]:
+    return [(k,) for k in keys]
 
 
 def _media_current(name: str, path: Path) -> bool:
@@ -205,25 +259,6 @@ def _media_current(name: str, path: Path) -> bool:
         return hashlib.sha256(path.read_bytes()).hexdigest()[: len(digest)] == digest
     except OSError:
         return False
-
-
-def package_digest(data: PackageInput) -> str:
-    """Everything a package is made from; equal digests give byte-identical packages."""
-    media = sorted({(name, str(path)) for r in data.rendered for name, path in r.media})
-    config = data.config
-    payload = json.dumps(
-        [
-            tool_fingerprint(),
-            [config.title, config.slug, config.version, config.guid_namespace, config.description],
-            [[s.id, s.title] for s in config.subdecks],
-            [[r.card.id, r.card.subdeck, r.card.location.path] for r in data.rendered],
-            [[e.hash, e.mod, e.version] for e in data.card_entries],
-            sorted((k, e.hash, e.mod) for k, e in data.notetype_entries.items()),
-            media,
-        ],
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def input_digest(config: DeckConfig) -> str:

@@ -65,6 +65,9 @@ class _Note(genanki.Note):  # type: ignore[misc]
     def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
         super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
+    def _check_invalid_html_tags_in_fields(self) -> None:
+        """Skipped: every field is already cleaned by nh3 (sanitize.py); the scan only cost time."""
+
 
 @dataclass(frozen=True)
 class NoteContent:
@@ -102,60 +105,101 @@ def note_content(config: DeckConfig, rendered: RenderedCard) -> NoteContent:
 
 
 @dataclass(frozen=True)
-class PackageInput:
-    config: DeckConfig
-    rendered: list[RenderedCard]
-    contents: list[NoteContent]
-    card_entries: list[Entry]
-    notetype_entries: dict[str, Entry]
+class PackagedNote:
+    """A rendered card with its note content, its ledger entry and its place in the deck."""
+
+    rendered: RenderedCard
+    content: NoteContent
+    entry: Entry
+    position: int  # 1-based place in the new-card order of the whole deck
 
 
-def package_bytes(data: PackageInput, only_subdeck: str | None = None) -> bytes:
-    """The .apkg bytes: the whole deck, or one subdeck with the same GUIDs and deck names."""
-    config = data.config
-    models = {nt.key: _Model(nt, data.notetype_entries[nt.key].mod) for nt in (BASIC, CLOZE)}
-    root = genanki.Deck(
-        stable_id(config.guid_namespace, "deck"),
-        config.title,
-        description=f"{html.escape(config.description)}<br>版本 v{html.escape(config.version)}",
-    )
-    decks = {
-        s.id: genanki.Deck(stable_id(config.guid_namespace, "deck", s.id), config.subdeck_name(s.id))
-        for s in config.subdecks
-    }
-    media: dict[str, Path] = {}
-    for position, (rendered, content, entry) in enumerate(
-        zip(data.rendered, data.contents, data.card_entries, strict=True), start=1
-    ):
-        if only_subdeck is not None and rendered.card.subdeck != only_subdeck:
-            continue
-        note = _Note(
-            entry.mod,
-            model=models[content.note_type.key],
-            fields=[*content.fields, source_field(rendered, entry.version)],
-            tags=list(content.tags),
-            guid=card_guid(config, rendered.card.id),
-            due=position,
+class PackageWriter:
+    """Notes go into a temporary collection as they arrive (genanki writes each); `finish` zips it.
+
+    Streaming keeps a build from holding every card's HTML at once. Note and card ids are
+    derived from the newest content time, known only after the last note: notes are written
+    with provisional ids -1, -2, ... that `finish` moves into place in one pass (new ids are
+    positive, so none can clash with a row not yet moved).
+    """
+
+    def __init__(self, config: DeckConfig, notetype_entries: dict[str, Entry], only_subdeck: str | None = None) -> None:
+        self.config = config
+        self.only_subdeck = only_subdeck
+        self.models = {nt.key: _Model(nt, notetype_entries[nt.key].mod) for nt in (BASIC, CLOZE)}
+        self.root = genanki.Deck(
+            stable_id(config.guid_namespace, "deck"),
+            config.title,
+            description=f"{html.escape(config.description)}<br>版本 v{html.escape(config.version)}",
         )
-        decks[rendered.card.subdeck].add_note(note)
-        media.update(rendered.media)
-    used = [root, *(d for d in decks.values() if d.notes)]
-    # Note and card ids only need to be unique; deriving them from content times keeps
-    # the bytes identical between builds of the same sources.
-    newest = max([e.mod for e in data.card_entries] + [e.mod for e in data.notetype_entries.values()] + [1])
-    id_gen = itertools.count(newest * 1000)
-    with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "collection.anki2"
+        self.decks = {
+            s.id: genanki.Deck(stable_id(config.guid_namespace, "deck", s.id), config.subdeck_name(s.id))
+            for s in config.subdecks
+        }
+        self.media: dict[str, Path] = {}
+        self.count = 0
+        self._ids = itertools.count(-1, -1)
+        self._folder = tempfile.TemporaryDirectory()
+        self.db_path = Path(self._folder.name) / "collection.anki2"
         try:
-            conn = sqlite3.connect(db_path)
-            try:
-                genanki.Package(used).write_to_db(conn.cursor(), 0, id_gen)
-                conn.commit()
-            finally:
-                conn.close()
+            self.conn = sqlite3.connect(self.db_path)
+            # A scratch file, zipped or thrown away: no journal, no syncs (neither changes the format).
+            self.conn.execute("pragma journal_mode = off")
+            self.conn.execute("pragma synchronous = off")
+            self.cursor = self.conn.cursor()
+            genanki.Package([]).write_to_db(self.cursor, 0, self._ids)  # schema and collection row
+        except sqlite3.Error as exc:
+            self.close()
+            raise OSError(f"cannot write the collection database ({exc})") from exc
+
+    def __enter__(self) -> PackageWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if hasattr(self, "conn"):
+            self.conn.close()
+        self._folder.cleanup()
+
+    def add(self, note: PackagedNote) -> None:
+        card = note.rendered.card
+        if self.only_subdeck is not None and card.subdeck != self.only_subdeck:
+            return
+        model = self.models[note.content.note_type.key]
+        deck = self.decks[card.subdeck]
+        deck.add_model(model)
+        record = _Note(
+            note.entry.mod,
+            model=model,
+            fields=[*note.content.fields, source_field(note.rendered, note.entry.version)],
+            tags=list(note.content.tags),
+            guid=card_guid(self.config, card.id),
+            due=note.position,
+        )
+        try:
+            record.write_to_db(self.cursor, 0, deck.deck_id, self._ids)
         except sqlite3.Error as exc:
             raise OSError(f"cannot write the collection database ({exc})") from exc
-        return _zip(db_path, media)
+        self.media.update(note.rendered.media)
+        self.count += 1
+
+    def finish(self, newest: int) -> bytes:
+        """The .apkg bytes; `newest` is the largest content time of any note or note type."""
+        used = [self.root, *(d for d in self.decks.values() if d.models)]
+        # Note and card ids only need to be unique; deriving them from content times keeps the
+        # bytes identical between builds of the same sources: newest*1000, +1, +2, ...
+        shift = newest * 1000 - 1
+        try:
+            for deck in used:
+                deck.write_to_db(self.cursor, 0, self._ids)  # decks and note types; notes are in
+            self.cursor.execute("update notes set id = ? - id", (shift,))
+            self.cursor.execute("update cards set id = ? - id, nid = ? - nid", (shift, shift))
+            self.conn.commit()
+        except sqlite3.Error as exc:
+            raise OSError(f"cannot write the collection database ({exc})") from exc
+        return _zip(self.db_path, self.media)
 
 
 def _zip(database: Path, media: dict[str, Path]) -> bytes:

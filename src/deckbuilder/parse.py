@@ -291,13 +291,22 @@ def _store_code(splitter: _Splitter, info: str, code: list[str], line: int, clos
     _feed(splitter, closing, line + len(code) + 1, hidden=hidden)
 
 
-def parse_file(path: Path, relpath: str, subdeck: str) -> tuple[SourceFile, list[Diagnostic]]:
+def read_source(path: Path, relpath: str) -> tuple[bytes | None, list[Diagnostic]]:
     try:
-        data = path.read_bytes()
+        return path.read_bytes(), []
     except OSError as exc:
-        return SourceFile(path, relpath, subdeck, ()), [error(Location(relpath), f"cannot read file: {exc.strerror}")]
+        return None, [error(Location(relpath), f"cannot read file: {exc.strerror}")]
+
+
+def parse_bytes(data: bytes, relpath: str, subdeck: str) -> tuple[tuple[Card, ...], list[Diagnostic]]:
     text, problems = decode(data, relpath)
     if text is None:
-        return SourceFile(path, relpath, subdeck, ()), problems
+        return (), problems
     cards, problems = split_cards(text, relpath, subdeck)
-    return SourceFile(path, relpath, subdeck, tuple(cards)), problems
+    return tuple(cards), problems
+
+
+def parse_file(path: Path, relpath: str, subdeck: str) -> tuple[SourceFile, list[Diagnostic]]:
+    data, problems = read_source(path, relpath)
+    cards, found = parse_bytes(data, relpath, subdeck) if data is not None else ((), [])
+    return SourceFile(path, relpath, subdeck, cards), problems + found

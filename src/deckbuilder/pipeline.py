@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import BuildRecord, RenderCache, input_digest, package_digest
+from .cache import BuildCache, BuildRecord, card_key, input_digest, source_key
 from .config import DeckConfig
 from .fsutil import atomic_write
-from .ledger import LEDGER_NAME, Entry, Ledger, build_time, load_ledger
+from .ledger import LEDGER_NAME, Ledger, build_time, load_ledger
 from .model import Card, Diagnostic, Location, RenderedCard, Report, error
-from .notetypes import NOTE_TYPES, schema_hash
-from .package import NoteContent, PackageInput, note_content, package_bytes
-from .parallel import render_all
-from .parse import parse_file
+from .package import PackageWriter
+from .parallel import render_stream
+from .parse import parse_bytes, read_source
 from .render import RenderContext
 from .retired import Retired, check_reuse, load_retired, notice, retired_path
+from .stamping import Stamper
 from .syllabus import Question, load_syllabus
 from .validate import validate
+
+Consumer = Callable[[RenderedCard], None]
 
 
 @dataclass
@@ -58,26 +62,61 @@ def discover(config: DeckConfig) -> tuple[list[tuple[Path, str, str]], list[Diag
     return [(path, rel, sub) for _, rel, path, sub in found], problems
 
 
-def gather_cached(config: DeckConfig, use_cache: bool, writable: bool) -> Project:
-    """`gather` with the project's render cache (read-only unless `writable`)."""
+@contextmanager
+def opened_cache(config: DeckConfig, use_cache: bool, writable: bool) -> Iterator[BuildCache | None]:
+    """The project's cache (read-only unless `writable`), flushed and closed afterwards."""
     if not use_cache:
-        return gather(config)
-    cache = RenderCache(config.root, writable=writable)
+        yield None
+        return
+    cache = BuildCache(config.root, writable=writable)
     try:
-        return gather(config, cache)
+        yield cache
     finally:
         cache.close()
 
 
-def gather(config: DeckConfig, cache: RenderCache | None = None) -> Project:
-    """Parse, validate and render every card; nothing is written (but the render cache)."""
-    report = Report()
+def gather_cached(config: DeckConfig, use_cache: bool, writable: bool, consume: Consumer | None = None) -> Project:
+    """`gather` with the project's cache (read-only unless `writable`)."""
+    with opened_cache(config, use_cache, writable) as cache:
+        return gather(config, cache, consume)
+
+
+def parse_all(config: DeckConfig, cache: BuildCache | None) -> tuple[list[Card], list[str], list[Diagnostic]]:
+    """Every card in deck order, and with a cache each card's render key; a file whose bytes
+    are unchanged comes from the cache."""
     files, problems = discover(config)
-    report.diagnostics += problems
+    cards: list[Card] = []
+    keys: list[str] = []
     for path, rel, subdeck in files:
-        source, problems = parse_file(path, rel, subdeck)
-        report.cards += source.cards
-        report.diagnostics += problems
+        data, found = read_source(path, rel)
+        problems += found
+        if data is None:
+            continue
+        if cache is None:
+            parsed, found = parse_bytes(data, rel, subdeck)
+            cards += parsed
+            problems += found
+            continue
+        key = source_key(rel, subdeck, data)
+        entry = cache.parsed(key)
+        if entry is None:
+            parsed, found = parse_bytes(data, rel, subdeck)
+            entry = (parsed, found, tuple(card_key(card) for card in parsed))
+            cache.put_parsed(key, entry)
+        cards += entry[0]
+        problems += entry[1]
+        keys += entry[2]
+    return cards, keys, problems
+
+
+def gather(config: DeckConfig, cache: BuildCache | None = None, consume: Consumer | None = None) -> Project:
+    """Parse, validate and render every card; nothing is written (but the cache).
+
+    Each rendered card goes to `consume` when one is given (a build streams them into the
+    package instead of holding every card's HTML), else into `report.rendered`.
+    """
+    report = Report()
+    report.cards, keys, report.diagnostics = parse_all(config, cache)
     questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
     report.diagnostics += problems
     report.diagnostics += validate(report.cards, questions)
@@ -85,38 +124,24 @@ def gather(config: DeckConfig, cache: RenderCache | None = None) -> Project:
     retired, problems = load_retired(retired_file, retired_rel)
     report.diagnostics += problems + check_reuse(report.cards, retired)
     notices = [notice(config, entry, retired_rel) for entry in retired.values()]
-    for rendered, problems in render_all(report.cards, RenderContext(config.root), cache):
-        report.rendered.append(rendered)
+    take = consume if consume is not None else report.rendered.append
+    for rendered, problems in render_stream(report.cards, RenderContext(config.root), cache, keys):
+        take(rendered)
         report.diagnostics += problems
     report.diagnostics.sort(key=lambda d: (d.location.path, d.location.line))
     return Project(config, report, questions, retired, notices)
 
 
-@dataclass(frozen=True)
-class Stamped:
-    """Package input plus the ledger that goes with it."""
-
-    package: PackageInput
-    ledger: Ledger
-
-
-def stamp(project: Project, ledger: Ledger, now: int) -> Stamped:
-    config = project.config
-    packaged = project.packaged
-    contents: list[NoteContent] = [note_content(config, r) for r in packaged]
-    entries: list[Entry] = []
-    cards: dict[str, Entry] = dict(ledger.cards)
-    for rendered, content in zip(packaged, contents, strict=True):
-        entry = ledger.stamp(rendered.card.id, content.digest(), now, config.version)
-        cards[rendered.card.id] = entry
-        entries.append(entry)
-    notetypes = {nt.key: ledger.stamp(nt.key, schema_hash(nt), now, config.version, notetype=True) for nt in NOTE_TYPES}
-    package = PackageInput(config, packaged, contents, entries, notetypes)
-    return Stamped(package, Ledger(cards, notetypes))
-
-
 def ledger_path(config: DeckConfig) -> tuple[Path, str]:
     return config.cards_path / LEDGER_NAME, f"{config.cards_dir}/{LEDGER_NAME}"
+
+
+def stamp_all(project: Project, ledger: Ledger, now: int) -> Stamper:
+    """The ledger entries of a gathered project (whose rendered cards were kept)."""
+    stamper = Stamper(project.config, ledger, now)
+    for rendered in project.packaged:
+        stamper.stamp(rendered)
+    return stamper
 
 
 def build(
@@ -128,21 +153,28 @@ def build(
     inputs = input_digest(config) if record is not None and update_ledger and not strict else ""
     if inputs and record is not None and (warnings := record.fresh(inputs, target)) is not None:
         return target, Report(up_to_date=True, shown=warnings)
-    project = gather_cached(config, use_cache, writable=True)
-    report = project.report
     path, rel = ledger_path(config)
-    ledger, problems = load_ledger(path, rel)
-    report.diagnostics += problems
-    if report.errors(strict):
-        return None, report
-    stamped = stamp(project, ledger, build_time())
-    digest = package_digest(stamped.package)
-    if record is None or not record.unchanged(digest, target):
-        data = package_bytes(stamped.package)
-        atomic_write(target, data)
-        if record is not None:
-            record.save(digest, target, data)
-    new_ledger = stamped.ledger.to_json()
+    ledger, ledger_problems = load_ledger(path, rel)
+    stamper = Stamper(config, ledger, build_time())
+    with PackageWriter(config, stamper.notetypes) as writer:
+
+        def take(rendered: RenderedCard) -> None:
+            writer.add(stamper.stamp(rendered))
+
+        project = gather_cached(config, use_cache, writable=True, consume=take)
+        report = project.report
+        report.diagnostics += ledger_problems
+        if report.errors(strict):
+            return None, report
+        for rendered in project.notices:  # after every real card in the new-card order
+            take(rendered)
+        digest = stamper.package_digest()
+        if record is None or not record.unchanged(digest, target):
+            data = writer.finish(stamper.newest)
+            atomic_write(target, data)
+            if record is not None:
+                record.save(digest, target, data)
+    new_ledger = stamper.ledger.to_json()
     if update_ledger and (not path.exists() or path.read_text(encoding="utf-8") != new_ledger):
         atomic_write(path, new_ledger.encode("utf-8"))
     if inputs and record is not None:

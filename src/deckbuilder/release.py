@@ -6,6 +6,7 @@ failed release leaves no partial output. The release never publishes: CI uploads
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import shutil
@@ -19,10 +20,11 @@ from .config import DeckConfig
 from .diff import diff, release_notes
 from .errors import ReleaseError
 from .ledger import load_ledger
-from .model import Report
-from .package import card_guid, package_bytes
-from .pipeline import gather, ledger_path, stamp
+from .model import RenderedCard, Report
+from .package import PackageWriter, card_guid
+from .pipeline import gather, ledger_path
 from .snapshot import Snapshot, read_apkg, snapshot_of
+from .stamping import Stamper
 
 NOTES_NAME = "RELEASE_NOTES.md"
 
@@ -50,39 +52,50 @@ def make_release(
 ) -> ReleaseResult:
     if tag is not None and tag != f"v{config.version}":
         raise ReleaseError(f"tag '{tag}' does not match the configured version v{config.version} (deck.toml)")
-    project = gather(config)
-    report = project.report
     path, rel = ledger_path(config)
     ledger, problems = load_ledger(path, rel)
-    report.diagnostics += problems
-    if report.errors():
-        raise ReleaseError(f"{len(report.errors())} error(s) in the cards; run 'deckbuilder check'")
-    stamped = stamp(project, ledger, now=0)
-    if stamped.ledger.cards != ledger.cards or stamped.ledger.notetypes != ledger.notetypes:
-        raise ReleaseError(f"{rel} is out of date: run 'deckbuilder build' and commit it before releasing")
-    data = stamped.package
-    files: dict[str, bytes] = {config.package_name: package_bytes(data)}
-    for subdeck in config.subdecks:
-        if any(r.card.subdeck == subdeck.id for r in data.rendered):
-            files[f"{config.slug}-{config.version}-{subdeck.id}.apkg"] = package_bytes(data, subdeck.id)
+    stamper = Stamper(config, ledger, now=0)
+    with contextlib.ExitStack() as stack:
+        writers = {
+            name: stack.enter_context(PackageWriter(config, stamper.notetypes, subdeck))
+            for name, subdeck in [(config.package_name, None)]
+            + [(f"{config.slug}-{config.version}-{s.id}.apkg", s.id) for s in config.subdecks]
+        }
+        guids: list[str] = []
+
+        def take(rendered: RenderedCard) -> None:
+            note = stamper.stamp(rendered)
+            guids.append(card_guid(config, rendered.card.id))
+            for writer in writers.values():
+                writer.add(note)
+
+        project = gather(config, consume=take)
+        report = project.report
+        report.diagnostics += problems
+        if report.errors():
+            raise ReleaseError(f"{len(report.errors())} error(s) in the cards; run 'deckbuilder check'")
+        for rendered in project.notices:
+            take(rendered)
+        if stamper.ledger.cards != ledger.cards or stamper.ledger.notetypes != ledger.notetypes:
+            raise ReleaseError(f"{rel} is out of date: run 'deckbuilder build' and commit it before releasing")
+        files = {name: w.finish(stamper.newest) for name, w in writers.items() if w.count or w.only_subdeck is None}
     new = read_bytes_snapshot(files[config.package_name])
     old = snapshot_of(previous, config.root) if previous else Snapshot(config.title, "", {}, {})
     notes = release_notes(diff(old, new), config.package_name)
     files[NOTES_NAME] = notes.encode("utf-8")
-    guids = sorted(card_guid(config, r.card.id) for r in data.rendered)
     counts: dict[str, int] = {}
-    for rendered in project.report.rendered:
-        counts[rendered.card.subdeck] = counts.get(rendered.card.subdeck, 0) + 1
+    for card in report.cards:
+        counts[card.subdeck] = counts.get(card.subdeck, 0) + 1
     manifest = {
         "name": config.title,
         "slug": config.slug,
         "version": config.version,
         "git_sha": git_sha(config.root),
         "tool_version": __version__,
-        "cards": len(project.report.rendered),
+        "cards": len(report.cards),
         "cards_per_subdeck": counts,
         "retired": len(project.notices),
-        "guid_sha256": hashlib.sha256("\n".join(guids).encode()).hexdigest(),
+        "guid_sha256": hashlib.sha256("\n".join(sorted(guids)).encode()).hexdigest(),
         "files": {name: hashlib.sha256(blob).hexdigest() for name, blob in sorted(files.items())},
     }
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
