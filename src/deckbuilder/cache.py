@@ -115,6 +115,8 @@ class BuildCache:
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=5)
+        # No fsync: after a power loss a damaged file is thrown away like any corrupt cache.
+        conn.execute("pragma synchronous = off")
         for statement in SCHEMA:
             conn.execute(statement)
         return conn

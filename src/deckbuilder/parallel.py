@@ -4,6 +4,7 @@ processes when there are enough of them to pay for starting the workers."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import multiprocessing
 import os
@@ -19,6 +20,8 @@ from .render import RenderContext, Renderer
 PARALLEL_MIN = 300
 # Cards per task: small enough that results stream back evenly and no worker holds many.
 TASK_MAX = 200
+# Markdown bytes per card, to guess from changed files whether workers will be needed.
+BYTES_PER_CARD = 2000
 WORKERS_ENV = "DECKBUILDER_WORKERS"
 
 Result = tuple[RenderedCard, list[Diagnostic]]
@@ -31,32 +34,78 @@ def _output(result: Result) -> Output:
     return (rendered.question_html, rendered.answer_html, rendered.back_extra_html, rendered.media), problems
 
 
+@functools.lru_cache(maxsize=1)
+def _renderer(context: RenderContext) -> Renderer:
+    """One converter per process, kept between tasks (and made only if something is rendered)."""
+    return Renderer(context)
+
+
+def _render_one(context: RenderContext, card: Card) -> Output:
+    return _output(_renderer(context).render(card))
+
+
 def _render_batch(context: RenderContext, cards: list[Card]) -> list[Output]:
-    renderer = Renderer(context)
+    renderer = _renderer(context)
     return [_output(renderer.render(card)) for card in cards]
 
 
-def worker_count(todo: int) -> int:
+def _warm_up(context: RenderContext) -> None:
+    """Import and set up everything a render needs (Pygments loads lexers on first use)."""
+    _renderer(context).convert("$x$ *y*\n\n```python\nx = 1\n```\n")
+
+
+def configured_workers() -> int:
     wanted = os.environ.get(WORKERS_ENV, "").strip()
-    workers = int(wanted) if wanted.isdigit() and int(wanted) > 0 else (os.cpu_count() or 1)
-    return max(1, min(workers, todo // PARALLEL_MIN))
+    return int(wanted) if wanted.isdigit() and int(wanted) > 0 else (os.cpu_count() or 1)
 
 
-class _Local:
-    """Renders in this process, making its Markdown converter only if it is needed."""
+def worker_count(todo: int) -> int:
+    return max(1, min(configured_workers(), todo // PARALLEL_MIN))
+
+
+class WorkerPool:
+    """Worker processes, started only when needed, or ahead of time by `prestart` so that they
+    import Markdown and Pygments while this process is still parsing."""
 
     def __init__(self, context: RenderContext) -> None:
         self.context = context
-        self.renderer: Renderer | None = None
+        self.size = configured_workers()
+        self.executor: ProcessPoolExecutor | None = None
 
-    def __call__(self, card: Card) -> Output:
-        if self.renderer is None:
-            self.renderer = Renderer(self.context)
-        return _output(self.renderer.render(card))
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self.executor is None:
+            # spawn, not fork: a worker need not carry a copy of the whole parsed deck
+            self.executor = ProcessPoolExecutor(self.size, mp_context=multiprocessing.get_context("spawn"))
+        return self.executor
+
+    def prestart(self, changed_bytes: int) -> None:
+        """Start the workers now if the changed card files hold enough cards to use them."""
+        if self.size > 1 and worker_count(changed_bytes // BYTES_PER_CARD) > 1:
+            executor = self._started()
+            for _ in range(self.size):
+                executor.submit(_warm_up, self.context)
+
+    def render(self, cards: list[Card], workers: int) -> Iterator[Output]:
+        """Outputs in card order, rendered by `workers` processes in small tasks."""
+        size = max(1, min(TASK_MAX, -(-len(cards) // (workers * 4))))
+        tasks = [cards[i : i + size] for i in range(0, len(cards), size)]
+        results = self._started().map(_render_batch, itertools.repeat(self.context), tasks)
+        return itertools.chain.from_iterable(results)
 
 
 def render_stream(
-    cards: list[Card], context: RenderContext, cache: BuildCache | None, keys: list[str] | None = None
+    cards: list[Card],
+    context: RenderContext,
+    cache: BuildCache | None,
+    keys: list[str] | None = None,
+    pool: WorkerPool | None = None,
 ) -> Iterator[Result]:
     """Results in card order, identical whatever the cache holds or how many workers ran.
 
@@ -68,16 +117,12 @@ def render_stream(
         keys = [card_key(card) for card in cards]
     stored = cache.present(keys) if cache is not None else set()
     misses = [card for card, key in zip(cards, keys, strict=True) if key not in stored]
-    local = _Local(context)
+    local = functools.partial(_render_one, context)
     with contextlib.ExitStack() as stack:
-        workers = worker_count(len(misses))
-        fresh: Iterator[Output]
+        workers = min(worker_count(len(misses)), pool.size if pool is not None else configured_workers())
         if workers > 1:
-            size = max(1, min(TASK_MAX, -(-len(misses) // (workers * 4))))
-            tasks = [misses[i : i + size] for i in range(0, len(misses), size)]
-            # spawn, not fork: a worker need not carry a copy of the whole parsed deck
-            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")))
-            fresh = itertools.chain.from_iterable(pool.map(_render_batch, itertools.repeat(context), tasks))
+            pool = pool if pool is not None else stack.enter_context(WorkerPool(context))
+            fresh = pool.render(misses, workers)
         else:
             fresh = map(local, misses)
         for start in range(0, len(cards), BATCH):

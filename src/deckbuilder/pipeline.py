@@ -7,13 +7,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import BuildCache, BuildRecord, card_key, input_digest, source_key
+from .cache import BuildCache, BuildRecord, Parsed, card_key, input_digest, source_key
 from .config import DeckConfig
 from .fsutil import atomic_write
 from .ledger import LEDGER_NAME, Ledger, build_time, load_ledger
 from .model import Card, Diagnostic, Location, RenderedCard, Report, error
 from .package import PackageWriter
-from .parallel import render_stream
+from .parallel import WorkerPool, render_stream
 from .parse import parse_bytes, read_source
 from .render import RenderContext
 from .retired import Retired, check_reuse, load_retired, notice, retired_path
@@ -81,32 +81,51 @@ def gather_cached(config: DeckConfig, use_cache: bool, writable: bool, consume: 
         return gather(config, cache, consume)
 
 
-def parse_all(config: DeckConfig, cache: BuildCache | None) -> tuple[list[Card], list[str], list[Diagnostic]]:
-    """Every card in deck order, and with a cache each card's render key; a file whose bytes
-    are unchanged comes from the cache."""
+@dataclass(frozen=True)
+class Source:
+    """One card file's bytes, and its parse when the cache already has it."""
+
+    relpath: str
+    subdeck: str
+    data: bytes
+    key: str
+    parsed: Parsed | None
+
+
+def read_sources(config: DeckConfig, cache: BuildCache | None) -> tuple[list[Source], list[Diagnostic]]:
     files, problems = discover(config)
-    cards: list[Card] = []
-    keys: list[str] = []
+    sources: list[Source] = []
     for path, rel, subdeck in files:
         data, found = read_source(path, rel)
         problems += found
-        if data is None:
-            continue
-        if cache is None:
-            parsed, found = parse_bytes(data, rel, subdeck)
-            cards += parsed
-            problems += found
-            continue
-        key = source_key(rel, subdeck, data)
-        entry = cache.parsed(key)
+        if data is not None:
+            key = source_key(rel, subdeck, data) if cache is not None else ""
+            sources.append(Source(rel, subdeck, data, key, cache.parsed(key) if cache is not None else None))
+    return sources, problems
+
+
+def parse_sources(sources: list[Source], cache: BuildCache | None) -> tuple[list[Card], list[str], list[Diagnostic]]:
+    """Every card in deck order, and with a cache each card's render key."""
+    cards: list[Card] = []
+    keys: list[str] = []
+    problems: list[Diagnostic] = []
+    for source in sources:
+        entry = source.parsed
         if entry is None:
-            parsed, found = parse_bytes(data, rel, subdeck)
-            entry = (parsed, found, tuple(card_key(card) for card in parsed))
-            cache.put_parsed(key, entry)
+            parsed, found = parse_bytes(source.data, source.relpath, source.subdeck)
+            entry = (parsed, found, tuple(card_key(card) for card in parsed) if cache is not None else ())
+            if cache is not None:
+                cache.put_parsed(source.key, entry)
         cards += entry[0]
         problems += entry[1]
         keys += entry[2]
     return cards, keys, problems
+
+
+def parse_all(config: DeckConfig, cache: BuildCache | None) -> tuple[list[Card], list[str], list[Diagnostic]]:
+    sources, problems = read_sources(config, cache)
+    cards, keys, found = parse_sources(sources, cache)
+    return cards, keys, problems + found
 
 
 def gather(config: DeckConfig, cache: BuildCache | None = None, consume: Consumer | None = None) -> Project:
@@ -116,18 +135,24 @@ def gather(config: DeckConfig, cache: BuildCache | None = None, consume: Consume
     package instead of holding every card's HTML), else into `report.rendered`.
     """
     report = Report()
-    report.cards, keys, report.diagnostics = parse_all(config, cache)
-    questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
-    report.diagnostics += problems
-    report.diagnostics += validate(report.cards, questions)
-    retired_file, retired_rel = retired_path(config)
-    retired, problems = load_retired(retired_file, retired_rel)
-    report.diagnostics += problems + check_reuse(report.cards, retired)
-    notices = [notice(config, entry, retired_rel) for entry in retired.values()]
-    take = consume if consume is not None else report.rendered.append
-    for rendered, problems in render_stream(report.cards, RenderContext(config.root), cache, keys):
-        take(rendered)
+    context = RenderContext(config.root)
+    sources, report.diagnostics = read_sources(config, cache)
+    with WorkerPool(context) as pool:
+        pool.prestart(sum(len(s.data) for s in sources if s.parsed is None))
+        report.cards, keys, problems = parse_sources(sources, cache)
+        del sources
         report.diagnostics += problems
+        questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
+        report.diagnostics += problems
+        report.diagnostics += validate(report.cards, questions)
+        retired_file, retired_rel = retired_path(config)
+        retired, problems = load_retired(retired_file, retired_rel)
+        report.diagnostics += problems + check_reuse(report.cards, retired)
+        notices = [notice(config, entry, retired_rel) for entry in retired.values()]
+        take = consume if consume is not None else report.rendered.append
+        for rendered, problems in render_stream(report.cards, context, cache, keys, pool):
+            take(rendered)
+            report.diagnostics += problems
     report.diagnostics.sort(key=lambda d: (d.location.path, d.location.line))
     return Project(config, report, questions, retired, notices)
 
