@@ -1,5 +1,5 @@
 """The render speed-ups change nothing: every card renders the same with Python-Markdown's own
-inline pass, and the shortcuts are really taken."""
+inline pass and Pygments' default style, and the shortcuts are really taken."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import markdown
 from hypothesis import HealthCheck, given, settings
 from markdown.treeprocessors import InlineProcessor
 
@@ -15,7 +16,7 @@ from deckbuilder.config import load_config
 from deckbuilder.model import Card
 from deckbuilder.parse import split_cards
 from deckbuilder.pipeline import parse_all
-from deckbuilder.render import INLINE_PRIORITY, RenderContext, Renderer, SkippingInlineProcessor
+from deckbuilder.render import EXTENSION_CONFIGS, EXTENSIONS, RenderContext, Renderer, SkippingInlineProcessor
 from test_properties import markdownish
 
 TRICKY = """\
@@ -36,8 +37,12 @@ TRICKY = """\
 
 
 def stock_renderer(root: Path) -> Renderer:
+    """Our renderer with Python-Markdown's own inline pass and Pygments' default style."""
     renderer = Renderer(RenderContext(root))
-    renderer.md.treeprocessors.register(InlineProcessor(renderer.md), "inline", INLINE_PRIORITY)
+    highlight = {**EXTENSION_CONFIGS["pymdownx.highlight"], "pygments_style": "default"}
+    renderer.md = markdown.Markdown(
+        extensions=EXTENSIONS, extension_configs={**EXTENSION_CONFIGS, "pymdownx.highlight": highlight}
+    )
     return renderer
 
 

@@ -35,6 +35,7 @@ SCHEMA = [
     for t in TABLES
 ]
 BATCH = 500
+PENDING_BYTES = 4 << 20  # new entries held before they are written
 
 # A parsed file: its cards, the problems found, and each card's render key.
 Parsed = tuple[tuple[Card, ...], list[Diagnostic], tuple[str, ...]]
@@ -99,6 +100,7 @@ class BuildCache:
         self.path = root / CACHE_DIR / CACHE_NAME
         self.writable = writable
         self.pending: dict[str, list[tuple[str, bytes]]] = {t: [] for t in TABLES}
+        self.pending_bytes = 0
         self.used: dict[str, set[str]] = {t: set() for t in TABLES}
         self.conn: sqlite3.Connection | None = None
         self.hits = 0
@@ -154,8 +156,9 @@ class BuildCache:
         if self.conn is None or not self.writable:
             return
         self.pending[table].append((key, value))
+        self.pending_bytes += len(value)
         self.used[table].add(key)
-        if len(self.pending[table]) >= BATCH:  # bounded memory: write as we go
+        if self.pending_bytes >= PENDING_BYTES:  # bounded memory: write as we go
             self._store_pending()
 
     # Parsed files
@@ -230,7 +233,7 @@ class BuildCache:
 
     def _store_pending(self) -> None:
         if self.conn is None:
-            self.pending = {t: [] for t in TABLES}
+            self.pending, self.pending_bytes = {t: [] for t in TABLES}, 0
             return
         try:
             with self.conn:
@@ -240,7 +243,7 @@ class BuildCache:
                     )
         except sqlite3.Error:
             self._reset()
-        self.pending = {t: [] for t in TABLES}
+        self.pending, self.pending_bytes = {t: [] for t in TABLES}, 0
 
     def close(self) -> None:
         self.flush()

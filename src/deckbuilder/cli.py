@@ -105,7 +105,7 @@ def check(project: str | None, strict: bool, style: str, ref: str | None, no_cac
     from .pipeline import gather_cached
 
     config = project_config(project)
-    built = gather_cached(config, not no_cache, writable=False)
+    built = gather_cached(config, not no_cache, writable=False, consume=lambda rendered: None)  # HTML unneeded
     report = built.report
     if ref:
         from .idguard import check_against

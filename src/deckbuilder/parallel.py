@@ -3,16 +3,15 @@ processes when there are enough of them to pay for starting the workers."""
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import multiprocessing
 import os
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from .cache import BATCH, BuildCache, card_key
+from .cache import BATCH, BuildCache
 from .model import Card, Diagnostic, RenderedCard
 from .render import RenderContext, Renderer
 
@@ -79,6 +78,10 @@ class WorkerPool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
+    @property
+    def started(self) -> bool:
+        return self.executor is not None
+
     def _started(self) -> ProcessPoolExecutor:
         if self.executor is None:
             # spawn, not fork: a worker need not carry a copy of the whole parsed deck
@@ -92,52 +95,76 @@ class WorkerPool:
             for _ in range(self.size):
                 executor.submit(_warm_up, self.context)
 
-    def render(self, cards: list[Card], workers: int) -> Iterator[Output]:
-        """Outputs in card order, rendered by `workers` processes in small tasks."""
-        size = max(1, min(TASK_MAX, -(-len(cards) // (workers * 4))))
-        tasks = [cards[i : i + size] for i in range(0, len(cards), size)]
-        results = self._started().map(_render_batch, itertools.repeat(self.context), tasks)
-        return itertools.chain.from_iterable(results)
+    def submit(self, cards: list[Card]) -> Future[list[Output]]:
+        return self._started().submit(_render_batch, self.context, cards)
 
 
-def render_stream(
-    cards: list[Card],
-    context: RenderContext,
-    cache: BuildCache | None,
-    keys: list[str] | None = None,
-    pool: WorkerPool | None = None,
-) -> Iterator[Result]:
-    """Results in card order, identical whatever the cache holds or how many workers ran.
+class RenderQueue:
+    """Cards in deck order, added file by file as they are parsed; `results` renders them.
 
-    `keys` are the cards' render keys when the caller already has them (from the parse cache).
+    Cache hits are read when reached. When the workers are already running, misses go to them
+    as soon as a task's worth has been parsed, so rendering overlaps parsing; otherwise the
+    number of misses decides between the workers and this process.
     """
-    if cache is None:
-        keys = [""] * len(cards)
-    elif keys is None:
-        keys = [card_key(card) for card in cards]
-    stored = cache.present(keys) if cache is not None else set()
-    misses = [card for card, key in zip(cards, keys, strict=True) if key not in stored]
-    local = functools.partial(_render_one, context)
-    with contextlib.ExitStack() as stack:
-        workers = min(worker_count(len(misses)), pool.size if pool is not None else configured_workers())
-        if workers > 1:
-            pool = pool if pool is not None else stack.enter_context(WorkerPool(context))
-            fresh = pool.render(misses, workers)
-        else:
-            fresh = map(local, misses)
+
+    def __init__(self, context: RenderContext, cache: BuildCache | None, pool: WorkerPool) -> None:
+        self.context = context
+        self.cache = cache
+        self.pool = pool
+        self.cards: list[Card] = []
+        self.keys: list[str] = []
+        self.stored: set[str] = set()
+        self.misses: list[Card] = []  # not yet sent to a worker
+        self.tasks: list[Future[list[Output]]] = []
+
+    def add(self, cards: tuple[Card, ...], keys: tuple[str, ...]) -> None:
+        """`keys` are the cards' render keys (empty without a cache)."""
+        keys = keys if self.cache is not None else ("",) * len(cards)
+        self.cards += cards
+        self.keys += keys
+        if self.cache is not None:
+            self.stored |= self.cache.present(list(keys))
+        self.misses += [card for card, key in zip(cards, keys, strict=True) if key not in self.stored]
+        if self.pool.started and len(self.misses) >= TASK_MAX:
+            self.tasks.append(self.pool.submit(self.misses))
+            self.misses = []
+
+    def _fresh(self) -> Iterator[Output]:
+        """Every miss's output, in order: from the workers' tasks, then the rest."""
+        misses, self.misses = self.misses, []
+        workers = min(worker_count(len(misses)), self.pool.size)
+        if self.tasks or workers > 1:
+            size = max(1, min(TASK_MAX, -(-len(misses) // (max(workers, 2) * 4))))
+            self.tasks += [self.pool.submit(misses[i : i + size]) for i in range(0, len(misses), size)]
+            return itertools.chain.from_iterable(_drain(self.tasks))
+        return map(functools.partial(_render_one, self.context), misses)
+
+    def results(self) -> Iterator[Result]:
+        """Results in card order, identical whatever the cache holds or how many workers ran."""
+        fresh = self._fresh()
+        cards, keys, stored = self.cards, self.keys, self.stored
         for start in range(0, len(cards), BATCH):
             block, block_keys = cards[start : start + BATCH], keys[start : start + BATCH]
-            hits = _hits(cache, block, block_keys, stored)
+            hits = _hits(self.cache, block, block_keys, stored)
             for card, key in zip(block, block_keys, strict=True):
                 if (hit := hits.get(key)) is not None:
                     yield hit, []
                     continue
                 # a miss, or a stored entry that failed its checks: rendered now, in this process
-                (question, answer, back, media), problems = local(card) if key in stored else next(fresh)
+                (question, answer, back, media), problems = (
+                    _render_one(self.context, card) if key in stored else next(fresh)
+                )
                 rendered = RenderedCard(card, question, answer, back, media)
-                if cache is not None and not problems:
-                    cache.put(rendered, key)
+                if self.cache is not None and not problems:
+                    self.cache.put(rendered, key)
                 yield rendered, problems
+
+
+def _drain(tasks: list[Future[list[Output]]]) -> Iterator[list[Output]]:
+    """Each task's result in order, letting go of every finished task (its HTML) once read."""
+    tasks.reverse()
+    while tasks:
+        yield tasks.pop().result()
 
 
 def _hits(cache: BuildCache | None, cards: list[Card], keys: list[str], stored: set[str]) -> dict[str, RenderedCard]:

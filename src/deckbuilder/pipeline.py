@@ -13,7 +13,7 @@ from .fsutil import atomic_write
 from .ledger import LEDGER_NAME, Ledger, build_time, load_ledger
 from .model import Card, Diagnostic, Location, RenderedCard, Report, error
 from .package import PackageWriter
-from .parallel import WorkerPool, render_stream
+from .parallel import RenderQueue, WorkerPool
 from .parse import parse_bytes, read_source
 from .render import RenderContext
 from .retired import Retired, check_reuse, load_retired, notice, retired_path
@@ -22,6 +22,7 @@ from .syllabus import Question, load_syllabus
 from .validate import validate
 
 Consumer = Callable[[RenderedCard], None]
+FileConsumer = Callable[[tuple[Card, ...], tuple[str, ...]], None]
 
 
 @dataclass
@@ -104,8 +105,11 @@ def read_sources(config: DeckConfig, cache: BuildCache | None) -> tuple[list[Sou
     return sources, problems
 
 
-def parse_sources(sources: list[Source], cache: BuildCache | None) -> tuple[list[Card], list[str], list[Diagnostic]]:
-    """Every card in deck order, and with a cache each card's render key."""
+def parse_sources(
+    sources: list[Source], cache: BuildCache | None, on_file: FileConsumer | None = None
+) -> tuple[list[Card], list[str], list[Diagnostic]]:
+    """Every card in deck order, and with a cache each card's render key; each file's cards
+    and keys also go to `on_file` as soon as they are known."""
     cards: list[Card] = []
     keys: list[str] = []
     problems: list[Diagnostic] = []
@@ -116,6 +120,8 @@ def parse_sources(sources: list[Source], cache: BuildCache | None) -> tuple[list
             entry = (parsed, found, tuple(card_key(card) for card in parsed) if cache is not None else ())
             if cache is not None:
                 cache.put_parsed(source.key, entry)
+        if on_file is not None:
+            on_file(entry[0], entry[2])
         cards += entry[0]
         problems += entry[1]
         keys += entry[2]
@@ -139,7 +145,8 @@ def gather(config: DeckConfig, cache: BuildCache | None = None, consume: Consume
     sources, report.diagnostics = read_sources(config, cache)
     with WorkerPool(context) as pool:
         pool.prestart(sum(len(s.data) for s in sources if s.parsed is None))
-        report.cards, keys, problems = parse_sources(sources, cache)
+        queue = RenderQueue(context, cache, pool)
+        report.cards, _, problems = parse_sources(sources, cache, queue.add)
         del sources
         report.diagnostics += problems
         questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
@@ -150,7 +157,7 @@ def gather(config: DeckConfig, cache: BuildCache | None = None, consume: Consume
         report.diagnostics += problems + check_reuse(report.cards, retired)
         notices = [notice(config, entry, retired_rel) for entry in retired.values()]
         take = consume if consume is not None else report.rendered.append
-        for rendered, problems in render_stream(report.cards, context, cache, keys, pool):
+        for rendered, problems in queue.results():
             take(rendered)
             report.diagnostics += problems
     report.diagnostics.sort(key=lambda d: (d.location.path, d.location.line))
