@@ -11,6 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from conftest import PNG_1X1, MakeProject
 from deckbuilder.cache import CACHE_DIR, CACHE_NAME
 
@@ -60,7 +62,8 @@ def test_corrupt_entries_and_files_are_rebuilt_never_trusted(make_project: MakeP
     assert build(root, tmp_path / "warm").returncode == 0
     db = root / CACHE_DIR / CACHE_NAME
     with sqlite3.connect(db) as conn:  # flip every stored answer; checksums no longer match
-        conn.execute("update render set value = replace(value, '方差', '均值')")
+        conn.execute("update render set value = cast(replace(cast(value as text), '方差', '均值') as blob)")
+        assert conn.execute("select count(*) from render where typeof(value) != 'blob'").fetchone()[0] == 0
     (root / CACHE_DIR / "last-build.json").unlink()
     assert build(root, tmp_path / "tampered").returncode == 0
     assert package(tmp_path / "tampered") == cold
@@ -178,3 +181,19 @@ def test_note_ids_are_content_times_and_cards_point_at_their_notes(make_project:
     assert ids == list(range(newest * 1000, newest * 1000 + len(ids)))  # 1 note, then its card, ...
     assert {nid for _, nid in cards} == set(notes) and len(cards) == len(notes) > 25
     assert dues == sorted(dues)  # new-card order follows the deck
+
+
+def test_fingerprint_follows_the_versions_of_the_output_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upgraded Pygments (say) restyles code: the cache must not serve its old output."""
+    import pygments
+
+    from deckbuilder import cache
+
+    cache.tool_fingerprint.cache_clear()
+    before = cache.tool_fingerprint()
+    monkeypatch.setattr(pygments, "__version__", "0.0-upgraded")
+    cache.tool_fingerprint.cache_clear()
+    try:
+        assert cache.tool_fingerprint() != before
+    finally:
+        cache.tool_fingerprint.cache_clear()

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import json
 import pickle
 import sqlite3
 from collections.abc import Iterable
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from . import __version__
@@ -28,7 +28,7 @@ from .render import RENDERER_VERSION
 CACHE_DIR = Path(".cache") / "deckbuilder"
 CACHE_NAME = "cache.sqlite3"
 LEGACY_NAMES = ("render.sqlite3",)
-OUTPUT_LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "nh3", "genanki", "pyyaml")
+OUTPUT_LIBRARIES = ("markdown", "pymdownx", "pygments", "nh3", "genanki", "yaml")  # modules, all imported anyway
 TABLES = ("render", "parsed")
 SCHEMA = [
     f"create table if not exists {t} (key text primary key, value blob not null, checksum text not null)"
@@ -55,11 +55,9 @@ def tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "?"
+def _version(module: str) -> str:
+    # The modules' own __version__: cheaper than importlib.metadata, which scans site-packages.
+    return str(getattr(importlib.import_module(module), "__version__", "?"))
 
 
 def card_key(card: Card) -> str:
@@ -164,13 +162,10 @@ class BuildCache:
     # Parsed files
 
     def parsed(self, key: str) -> Parsed | None:
-        row = self._rows("parsed", [key]).get(key)
-        if row is None or _checksum(key, row[0]) != row[1]:
+        entry = _unpickle(key, self._rows("parsed", [key]).get(key))
+        if not (isinstance(entry, tuple) and len(entry) == 3):
             return None
-        try:
-            cards, problems, keys = pickle.loads(row[0])  # our own entry: the checksum matched
-        except Exception:  # any damage to an entry is a miss, whatever pickle raises
-            return None
+        cards, problems, keys = entry
         if not (isinstance(cards, tuple) and isinstance(problems, list) and isinstance(keys, tuple)):
             return None
         return (cards, problems, keys) if len(keys) == len(cards) else None
@@ -190,29 +185,26 @@ class BuildCache:
         return [self._decode(card, key, rows.get(key)) for card, key in zip(cards, keys, strict=True)]
 
     def _decode(self, card: Card, key: str, row: tuple[bytes, str] | None) -> RenderedCard | None:
-        if row is None or _checksum(key, row[0]) != row[1]:
+        entry = _unpickle(key, row)
+        if not (isinstance(entry, tuple) and len(entry) == 4 and all(isinstance(f, str) for f in entry[:3])):
             return None
+        question, answer, back, stored_media = entry
         try:
-            data = json.loads(row[0])
-            media = tuple((str(name), self.root / str(rel)) for name, rel in data["media"])
-            rendered = RenderedCard(card, str(data["q"]), str(data["a"]), str(data["b"]), media)
-        except (ValueError, KeyError, TypeError):
+            media = tuple((str(name), self.root / str(rel)) for name, rel in stored_media)
+        except (TypeError, ValueError):
             return None
         if not all(_media_current(name, path) for name, path in media):
             return None
         self.hits += 1
-        return rendered
+        return RenderedCard(card, question, answer, back, media)
 
     def put(self, rendered: RenderedCard, key: str) -> None:
         try:
-            media = [(name, path.relative_to(self.root).as_posix()) for name, path in rendered.media]
+            media = tuple((name, path.relative_to(self.root).as_posix()) for name, path in rendered.media)
         except ValueError:  # media outside the root (a symlinked root): render it every time
             return
-        value = json.dumps(
-            {"q": rendered.question_html, "a": rendered.answer_html, "b": rendered.back_extra_html, "media": media},
-            ensure_ascii=False,
-        )
-        self._put("render", key, value.encode())
+        entry = (rendered.question_html, rendered.answer_html, rendered.back_extra_html, media)
+        self._put("render", key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
 
     def flush(self) -> None:
         """Store new entries and drop those nothing asked for (the cache stays deck-sized)."""
@@ -250,6 +242,16 @@ class BuildCache:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def _unpickle(key: str, row: tuple[bytes, str] | None) -> object:
+    """A stored entry, or None when it is missing or fails its checksum or does not load."""
+    if row is None or _checksum(key, row[0]) != row[1]:
+        return None
+    try:
+        return pickle.loads(row[0])  # written by this class: the checksum matched
+    except Exception:  # any damage to an entry is a miss, whatever pickle raises
+        return None
 
 
 def _single(keys: Iterable[str]) -> list[tuple[str]]:
