@@ -1,5 +1,5 @@
 """The render speed-ups change nothing: every card renders the same with Python-Markdown's own
-inline pass and Pygments' default style, and the shortcuts are really taken."""
+inline and raw-HTML passes and Pygments' default style, and the shortcuts are really taken."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import markdown
 from hypothesis import HealthCheck, given, settings
+from markdown.preprocessors import HtmlBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor
 
 from conftest import ROOT
@@ -16,7 +17,14 @@ from deckbuilder.config import load_config
 from deckbuilder.model import Card
 from deckbuilder.parse import split_cards
 from deckbuilder.pipeline import parse_all
-from deckbuilder.render import EXTENSION_CONFIGS, EXTENSIONS, RenderContext, Renderer, SkippingInlineProcessor
+from deckbuilder.render import (
+    EXTENSION_CONFIGS,
+    EXTENSIONS,
+    RenderContext,
+    Renderer,
+    SkippingHtmlBlockPreprocessor,
+    SkippingInlineProcessor,
+)
 from test_properties import markdownish
 
 TRICKY = """\
@@ -37,7 +45,7 @@ TRICKY = """\
 
 
 def stock_renderer(root: Path) -> Renderer:
-    """Our renderer with Python-Markdown's own inline pass and Pygments' default style."""
+    """Our renderer with Python-Markdown's own inline and raw-HTML passes and Pygments' default style."""
     renderer = Renderer(RenderContext(root))
     highlight = {**EXTENSION_CONFIGS["pymdownx.highlight"], "pygments_style": "default"}
     renderer.md = markdown.Markdown(
@@ -50,6 +58,8 @@ def assert_same(cards: list[Card], root: Path) -> None:
     fast, stock = Renderer(RenderContext(root)), stock_renderer(root)
     assert type(fast.md.treeprocessors["inline"]) is SkippingInlineProcessor
     assert type(stock.md.treeprocessors["inline"]) is InlineProcessor
+    assert type(fast.md.preprocessors["html_block"]) is SkippingHtmlBlockPreprocessor
+    assert type(stock.md.preprocessors["html_block"]) is HtmlBlockPreprocessor
     for card in cards:
         assert fast.render(card) == stock.render(card), card.location
 

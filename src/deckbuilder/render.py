@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import markdown
 from markdown import util
+from markdown.preprocessors import HtmlBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor
 from pygments.lexers import get_lexer_by_name
 from pygments.style import Style, StyleMeta
@@ -85,7 +86,8 @@ INLINE_TRIGGERS = {
     **dict.fromkeys(["em_strong", "not_strong"], "*_"),
     "em_strong2": "_",
 }
-INLINE_PRIORITY = 20  # Python-Markdown's own priority for its "inline" tree processor
+INLINE_PRIORITY = 20  # Python-Markdown's own priorities for its "inline" tree processor
+HTML_BLOCK_PRIORITY = 20  # and its "html_block" preprocessor
 
 
 class SkippingInlineProcessor(InlineProcessor):
@@ -122,6 +124,16 @@ def _has_any(text: str, chars: str) -> bool:
     return chars in text if len(chars) == 1 else any(char in text for char in chars)
 
 
+class SkippingHtmlBlockPreprocessor(HtmlBlockPreprocessor):
+    """Python-Markdown's raw-HTML block pass, which returns text without a '<' unchanged; so
+    such text skips the HTML parser it would run over every field."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not any("<" in line for line in lines):
+            return lines
+        return super().run(lines)
+
+
 @dataclass(frozen=True)
 class RenderContext:
     root: Path
@@ -135,6 +147,7 @@ class Renderer:
         self.context = context
         self.md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
         self.md.treeprocessors.register(SkippingInlineProcessor(self.md), "inline", INLINE_PRIORITY)
+        self.md.preprocessors.register(SkippingHtmlBlockPreprocessor(self.md), "html_block", HTML_BLOCK_PRIORITY)
 
     def convert(self, text: str) -> str:
         self.md.reset()
