@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import itertools
 import json
-import shutil
 import sqlite3
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +18,7 @@ from .config import DeckConfig
 from .ledger import Entry
 from .model import RenderedCard
 from .notetypes import BASIC, CLOZE, NoteType, note_css
-
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+from .zipwrite import zip_bytes
 
 
 def stable_id(*parts: str) -> int:
@@ -203,21 +199,9 @@ class PackageWriter:
 
 
 def _zip(database: Path, media: dict[str, Path]) -> bytes:
-    """Entries in a fixed order with fixed times; files are streamed, not read whole."""
+    """Entries in a fixed order with fixed times; media files numbered by name."""
     names = sorted(media)
-    entries: list[tuple[str, Path | bytes]] = [("collection.anki2", database)]
+    entries: list[tuple[str, bytes | Path]] = [("collection.anki2", database)]
     entries.append(("media", json.dumps({str(i): n for i, n in enumerate(names)}).encode()))
     entries += [(str(i), media[n]) for i, n in enumerate(names)]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, payload in entries:
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            if isinstance(payload, bytes):
-                archive.writestr(info, payload)
-                continue
-            with payload.open("rb") as source, archive.open(info, "w") as target:
-                shutil.copyfileobj(source, target, 1 << 20)
-    return buffer.getvalue()
+    return zip_bytes(entries)

@@ -97,9 +97,12 @@ class SkippingInlineProcessor(InlineProcessor):
     searches are left out.
     """
 
+    triggered: list[tuple[Any, str | None]] | None = None  # the patterns in order, with their triggers
+
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
-        by_id = {id(self.inlinePatterns[n]): t for n, t in INLINE_TRIGGERS.items() if n in self.inlinePatterns}
-        self.triggered = [(pattern, by_id.get(id(pattern))) for pattern in self.inlinePatterns]
+        if self.triggered is None or len(self.triggered) != len(self.inlinePatterns):
+            by_id = {id(self.inlinePatterns[n]): t for n, t in INLINE_TRIGGERS.items() if n in self.inlinePatterns}
+            self.triggered = [(pattern, by_id.get(id(pattern))) for pattern in self.inlinePatterns]
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
@@ -107,8 +110,9 @@ class SkippingInlineProcessor(InlineProcessor):
         if isinstance(data, util.AtomicString):
             return data
         start = 0
-        while patternIndex < len(self.triggered):
-            pattern, triggers = self.triggered[patternIndex]
+        triggered = self.triggered or []
+        while patternIndex < len(triggered):
+            pattern, triggers = triggered[patternIndex]
             if triggers is None or _has_any(data, triggers):
                 data, matched, start = self._InlineProcessor__applyPattern(  # type: ignore[attr-defined]
                     pattern, data, patternIndex, start
