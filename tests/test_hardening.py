@@ -215,3 +215,37 @@ def test_hand_edited_ledger_is_an_error_not_a_reset(make_project: MakeProject, t
     wrong_format = make_project({"cards/ledger.json": '{"format": 2}'})
     result = subprocess.run(build_cmd(wrong_format, tmp_path / "out"), capture_output=True, text=True, check=False)
     assert 'cards/ledger.json: error: ledger must be an object with "format": 1' in result.stderr
+
+
+def _workers_of(pid: int) -> list[int]:
+    """Spawned render workers among the children of `pid`."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text(errors="replace"):
+                    found.append(int(child))
+            except OSError:
+                continue
+    return found
+
+
+def test_a_killed_worker_is_a_clear_error_and_nothing_is_written(make_project: MakeProject, tmp_path: Path) -> None:
+    """A worker that dies (the kernel's OOM killer, say) fails the build with a message, not a traceback."""
+    root = big_project(make_project, 4000)
+    out = tmp_path / "dist"
+    env = {**os.environ, "DECKBUILDER_WORKERS": "2"}
+    proc = subprocess.Popen(build_cmd(root, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while not workers and proc.poll() is None and time.monotonic() < deadline:
+        workers = _workers_of(proc.pid)
+        time.sleep(0.05)
+    assert workers, "the build never started its workers"
+    time.sleep(0.3)  # well inside rendering 4,000 cards
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert "render worker process died" in err and "DECKBUILDER_WORKERS=1" in err
+    assert "Traceback" not in err
+    assert not out.exists() or list(out.iterdir()) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,6 +43,15 @@ def error_boundary(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("interrupted; nothing was written", err=True)
             sys.exit(130)
+        except BrokenProcessPool:
+            from .parallel import WORKERS_ENV  # already loaded: a pool ran
+
+            click.echo(
+                f"error: a render worker process died (out of memory?); nothing was written. "
+                f"Try {WORKERS_ENV}=1 to render in one process.",
+                err=True,
+            )
+            sys.exit(1)
         except OSError as exc:
             click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
             sys.exit(1)
