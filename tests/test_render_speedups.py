@@ -115,3 +115,15 @@ def test_patterns_without_their_trigger_are_not_tried() -> None:
     assert "InlineArithmatexPattern" in tried and {"DelimiterProcessor", "AsteriskProcessor"} & set(tried)
     untried = {"LinkInlineProcessor", "AutolinkInlineProcessor", "HtmlInlineProcessor", "BacktickInlineProcessor"}
     assert not untried & set(tried)
+
+
+def test_code_is_highlighted_through_the_fast_lexer() -> None:
+    from deckbuilder import fastlex
+    from deckbuilder.render import FastHighlight
+
+    fastlex._joined.clear()
+    renderer = Renderer(RenderContext(ROOT))
+    html = renderer.convert("```python\nimport torch  # 注释\n```\n")
+    assert '<span class="kn">import</span>' in html
+    assert renderer.md.preprocessors["fenced_code_block"].highlighter is FastHighlight
+    assert any(state == "root" and joined is not None for (_, state), joined in fastlex._joined.items())

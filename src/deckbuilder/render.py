@@ -30,8 +30,8 @@ RENDERER_VERSION = "1"
 class FastHighlight(Highlight):  # type: ignore[misc]
     """pymdownx's highlighter, handing Pygments a lexer that finds each token with one regex."""
 
-    def get_lexer(self, src: str, language: str, inline: bool, stripnl: bool) -> tuple[Any, str]:
-        lexer, name = super().get_lexer(src, language, inline, stripnl)
+    def get_lexer(self, *args: Any, **kwargs: Any) -> tuple[Any, str]:  # its signature varies by version
+        lexer, name = super().get_lexer(*args, **kwargs)
         return fast_lexer(lexer), name
 
 
