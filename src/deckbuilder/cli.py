@@ -108,7 +108,7 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "style", type=click.Choice(["text", "json", "github"]), default="text")
 @click.option("--against", "ref", help="Also fail if a card id that exists at this git ref vanished unretired.")
-@click.option("--no-cache", is_flag=True, help="Render every card again, ignoring the render cache.")
+@click.option("--no-cache", is_flag=True, help="Parse and render every card again, ignoring the cache.")
 @error_boundary
 def check(project: str | None, strict: bool, style: str, ref: str | None, no_cache: bool) -> None:
     """Parse, validate and render every card; write nothing."""
@@ -134,7 +134,7 @@ def check(project: str | None, strict: bool, style: str, ref: str | None, no_cac
 @project_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default dist/).")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--no-cache", is_flag=True, help="Render every card again and rewrite the package.")
+@click.option("--no-cache", is_flag=True, help="Parse and render every card again, and rewrite the package.")
 @error_boundary
 def build(project: str | None, out_dir: str | None, strict: bool, no_cache: bool) -> None:
     """Check everything, then write OUT/<slug>-<version>.apkg and update the ledger."""
