@@ -69,29 +69,38 @@ def project_config(project: str | None) -> DeckConfig:
 
 def format_diagnostic(d: Diagnostic, style: str) -> str:
     if style == "github":
-        kind = "error" if d.severity is Severity.ERROR else "warning"
+        kind = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}[d.severity]
         line = f",line={d.location.line}" if d.location.line else ""
         message = d.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         return f"::{kind} file={d.location.path}{line}::{message}"
     return str(d)
 
 
-def show(report: Report, style: str = "text", strict: bool = False) -> None:
+def show(report: Report, style: str = "text", strict: bool = False, notes: bool = False) -> None:
+    """Print the diagnostics; design notes (never fatal) only when asked for, else a count."""
     if style == "json":
         payload = [
             {
                 "path": d.location.path,
                 "line": d.location.line,
-                "severity": "error" if strict else d.severity.value,
+                "severity": "error" if strict and d.severity is Severity.WARNING else d.severity.value,
                 "message": d.message,
             }
             for d in report.diagnostics
         ]
         click.echo(json.dumps({"cards": len(report.cards), "diagnostics": payload}, ensure_ascii=False, indent=1))
         return
+    hidden = 0
     for d in report.diagnostics:
-        shown = Diagnostic(d.location, Severity.ERROR, d.message) if strict else d
+        if d.severity is Severity.NOTE and not notes:
+            hidden += 1
+            continue
+        shown = Diagnostic(d.location, Severity.ERROR, d.message) if strict and d.severity is Severity.WARNING else d
         click.echo(format_diagnostic(shown, style), err=style == "text")
+    if hidden and style == "text":
+        click.echo(
+            f"{hidden} design note(s) in subdecks that deck.toml does not enforce yet (--design lists them)", err=True
+        )
 
 
 project_option = click.option("--project", type=click.Path(file_okay=False), help="Project folder (holds deck.toml).")
@@ -109,8 +118,9 @@ def main() -> None:
 @click.option("--format", "style", type=click.Choice(["text", "json", "github"]), default="text")
 @click.option("--against", "ref", help="Also fail if a card id that exists at this git ref vanished unretired.")
 @click.option("--no-cache", is_flag=True, help="Parse and render every card again, ignoring the cache.")
+@click.option("--design", "notes", is_flag=True, help="Also list design notes of subdecks not yet enforced.")
 @error_boundary
-def check(project: str | None, strict: bool, style: str, ref: str | None, no_cache: bool) -> None:
+def check(project: str | None, strict: bool, style: str, ref: str | None, no_cache: bool, notes: bool) -> None:
     """Parse, validate and render every card; write nothing."""
     from .pipeline import gather_cached
 
@@ -121,7 +131,7 @@ def check(project: str | None, strict: bool, style: str, ref: str | None, no_cac
         from .idguard import check_against
 
         report.diagnostics += check_against(config, ref, report.cards, built.retired)
-    show(report, style, strict)
+    show(report, style, strict, notes)
     problems = report.errors(strict)
     if style == "text":
         status = f"{len(report.cards)} cards, {len(problems)} problem(s)"
@@ -189,6 +199,50 @@ def coverage(project: str | None, show_all: bool) -> None:
         if show_all or counts[q.id] == 0:
             click.echo(f"{q.id} [{q.subdeck}] {counts[q.id]} card(s): {q.question}")
     click.echo(f"covered {len(counts) - len(missing)}/{len(counts)} syllabus questions")
+
+
+@main.command()
+@project_option
+@error_boundary
+def stats(project: str | None) -> None:
+    """Card-design figures per subdeck: recall units, prompts, references, code width."""
+    from .pipeline import parse_all
+    from .stats import subdeck_stats
+
+    config = project_config(project)
+    cards, _, problems = parse_all(config, None)
+    for d in problems:
+        click.echo(str(d), err=True)
+    header = (
+        "subdeck",
+        "notes",
+        "basic",
+        "cloze",
+        "median",
+        "p90",
+        "max",
+        "over",
+        "within%",
+        "2q",
+        "ref",
+        "code",
+        "cloze!",
+        "dup",
+    )
+    click.echo(f"{header[0]:<13}" + " ".join(f"{h:>7}" for h in header[1:]) + "  enforced")
+    for row in subdeck_stats(config, cards):
+        values = (
+            row.subdeck, row.notes, row.basic, row.cloze, f"{row.median_units:.0f}", f"{row.p90_units:.0f}",
+            row.max_units, row.over_limit, f"{100 * row.within_limit_share:.0f}", row.multi_question,
+            row.cross_reference, row.wide_code, row.cloze_giveaways, row.near_duplicates,
+        )  # fmt: skip
+        click.echo(f"{values[0]:<13}" + " ".join(f"{v:>7}" for v in values[1:]) + ("  yes" if row.enforced else ""))
+    click.echo(
+        f"units: recall part without the fold (limit {config.design.recall_units}); 2q: prompts with two questions; "
+        "ref: cards naming another card; code: shown code wider than a phone; cloze!: deletions given away; "
+        "dup: near-duplicate recall parts",
+        err=True,
+    )
 
 
 @main.command()

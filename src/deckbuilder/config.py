@@ -13,12 +13,24 @@ CONFIG_NAME = "deck.toml"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _SUBDECK_ID = re.compile(r"^[a-z0-9_]+$")
+_FILE_NAME = re.compile(r"^[^/\\]+\.md$")
 
 
 @dataclass(frozen=True)
 class Subdeck:
     id: str
     title: str
+    order: tuple[str, ...] = ()  # file names in study order; files not listed follow, by name
+
+
+@dataclass(frozen=True)
+class DesignLimits:
+    """The card-design check's limits (`[design]` in deck.toml)."""
+
+    recall_units: int = 150
+    code_columns: int = 40
+    near_duplicate: float = 0.6
+    enforce: frozenset[str] = frozenset()  # subdecks whose design warnings fail --strict
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,7 @@ class DeckConfig:
     guid_namespace: str
     description: str
     subdecks: tuple[Subdeck, ...]
+    design: DesignLimits = DesignLimits()
     cards_dir: str = "cards"
     syllabus: str = "syllabus/questions.yaml"
 
@@ -119,8 +132,19 @@ def load_config(root: Path) -> DeckConfig:
         if any(s.id == entry["id"] for s in subdecks):
             problems.append(error(where, f"subdeck '{entry['id']}' is listed twice"))
             continue
-        subdecks.append(Subdeck(entry["id"], entry["title"]))
-    known = {"title", "slug", "version", "guid_namespace", "description", "subdecks"}
+        order = entry.get("order", [])
+        if not isinstance(order, list) or not all(isinstance(n, str) and _FILE_NAME.match(n) for n in order):
+            problems.append(
+                error(where, f"subdeck '{entry['id']}': 'order' must be a list of file names such as 'intro.md'")
+            )
+            order = []
+        elif len(set(order)) != len(order):
+            problems.append(error(where, f"subdeck '{entry['id']}': a file is listed twice in 'order'"))
+        for key in sorted(set(entry) - {"id", "title", "order"}):
+            problems.append(error(where, f"subdeck '{entry['id']}': unknown key '{key}'"))
+        subdecks.append(Subdeck(entry["id"], entry["title"], tuple(order)))
+    design = _design(data.get("design", {}), {s.id for s in subdecks}, problems)
+    known = {"title", "slug", "version", "guid_namespace", "description", "subdecks", "design"}
     for key in sorted(set(data) - known):
         problems.append(error(where, f"unknown key '{key}'"))
     if problems:
@@ -133,4 +157,35 @@ def load_config(root: Path) -> DeckConfig:
         guid_namespace=namespace,
         description=description,
         subdecks=tuple(subdecks),
+        design=design,
     )
+
+
+def _design(raw: object, subdecks: set[str], problems: list[Diagnostic]) -> DesignLimits:
+    where = Location(CONFIG_NAME, 0)
+    if not isinstance(raw, dict):
+        problems.append(error(where, "'design' must be a table"))
+        return DesignLimits()
+    defaults = DesignLimits()
+    values: dict[str, int | float] = {}
+    for key, low, high in (("recall_units", 20, 2000), ("code_columns", 20, 200)):
+        value = raw.get(key, getattr(defaults, key))
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            problems.append(error(where, f"design.{key} must be a whole number from {low} to {high}"))
+            value = getattr(defaults, key)
+        values[key] = value
+    similarity = raw.get("near_duplicate", defaults.near_duplicate)
+    if not isinstance(similarity, int | float) or isinstance(similarity, bool) or not 0.2 <= similarity <= 1:
+        problems.append(error(where, "design.near_duplicate must be a number from 0.2 to 1"))
+        similarity = defaults.near_duplicate
+    enforce = raw.get("enforce", [])
+    if enforce == "all":
+        enforce = sorted(subdecks)
+    if not isinstance(enforce, list) or not all(isinstance(s, str) for s in enforce):
+        problems.append(error(where, 'design.enforce must be a list of subdeck ids, or "all"'))
+        enforce = []
+    for unknown in sorted(set(enforce) - subdecks):
+        problems.append(error(where, f"design.enforce names '{unknown}', which is not a subdeck"))
+    for key in sorted(set(raw) - {"recall_units", "code_columns", "near_duplicate", "enforce"}):
+        problems.append(error(where, f"unknown key 'design.{key}'"))
+    return DesignLimits(int(values["recall_units"]), int(values["code_columns"]), float(similarity), frozenset(enforce))

@@ -10,6 +10,7 @@ from pathlib import Path
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # advice that never fails a build, even with --strict
 
 
 @dataclass(frozen=True, order=True)
@@ -71,6 +72,20 @@ class Card:
     back_extra_line: int = 0
     code_blocks: tuple[CodeBlock, ...] = ()
     retired_in: str = ""  # the version that removed it: shipped only as a "removed" notice
+    fold: str = ""  # depth below the fold (closed <details>): after the answer, or the back extra of a cloze
+    fold_line: int = 0
+    fold_label: str = ""
+
+    @property
+    def recall(self) -> str:
+        """What the learner grades: the answer (a cloze's text) without the fold."""
+        return self.answer
+
+    def shown_code(self) -> tuple[CodeBlock, ...]:
+        """Code blocks outside the fold that the learner sees."""
+        limit = self.fold_line or (1 << 30)
+        recall_end = self.back_extra_line if self.card_type is CardType.CLOZE and self.back_extra_line else limit
+        return tuple(b for b in self.code_blocks if not b.is_check and b.location.line < min(limit, recall_end))
 
     @property
     def python_blocks(self) -> tuple[CodeBlock, ...]:
@@ -111,4 +126,5 @@ class Report:
     shown: list[str] = field(default_factory=list)  # that build's warnings, to show again
 
     def errors(self, strict: bool = False) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity is Severity.ERROR or strict]
+        fatal = (Severity.ERROR, Severity.WARNING) if strict else (Severity.ERROR,)
+        return [d for d in self.diagnostics if d.severity in fatal]

@@ -19,6 +19,8 @@ TITLE_HEADING = re.compile(r"^#[ \t]+\S")
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
 METADATA = re.compile(r"^[ \t]*<!--(?P<body>.*?)-->[ \t]*$")
 BACK_MARKER = re.compile(r"^[ \t]*<!--[ \t]*back[ \t]*-->[ \t]*$")
+FOLD_MARKER = re.compile(r"^[ \t]*<!--[ \t]*fold(?:[ \t]*:(?P<label>[^\n]*?))?[ \t]*-->[ \t]*$")
+MAX_FOLD_LABEL = 20
 CARD_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SYLLABUS_ID = re.compile(r"^Q\d{3}$")
 TAG = re.compile(r"^[A-Za-z0-9_:\-]+$")
@@ -120,6 +122,8 @@ class _Draft:
     body: list[str] = field(default_factory=list)
     body_start: int = 0
     back_index: int = -1
+    fold_index: int = -1
+    fold_label: str = ""
     code: list[CodeBlock] = field(default_factory=list)
 
 
@@ -170,18 +174,39 @@ class _Splitter:
             )
         elif not draft.meta.id:
             self.problems.append(error(where, "card has no id (run 'deckbuilder ids' to assign one)"))
+        cloze = draft.meta.card_type is CardType.CLOZE
         body = draft.body
         back: list[str] = []
+        fold: list[str] = []
+        fold_start = 0
         if draft.back_index >= 0:
             body, back = draft.body[: draft.back_index], draft.body[draft.back_index + 1 :]
-            if draft.meta.card_type is not CardType.CLOZE:
+            if not cloze:
                 self.problems.append(
                     error(self.loc(draft.body_start + draft.back_index), "'<!-- back -->' is only for cloze cards")
                 )
+        if draft.fold_index >= 0:
+            fold_start = draft.fold_index + 1
+            fold_marker = self.loc(draft.body_start + draft.fold_index)
+            misplaced = cloze and not 0 <= draft.back_index < draft.fold_index
+            if misplaced:
+                self.problems.append(
+                    error(
+                        fold_marker,
+                        "in a cloze card '<!-- fold -->' goes after '<!-- back -->' (the text shows on both sides)",
+                    )
+                )
+            elif draft.back_index >= 0 and draft.fold_index > draft.back_index:
+                split = draft.fold_index - draft.back_index - 1
+                back, fold = back[:split], back[split + 1 :]
+            else:
+                body, fold = body[: draft.fold_index], body[draft.fold_index + 1 :]
+            if not misplaced and not "".join(fold).strip():
+                self.problems.append(error(fold_marker, "nothing below '<!-- fold -->': remove the marker"))
         answer = "".join(body).strip("\n")
         if not answer.strip() and draft.meta.card_type is CardType.BASIC:
             self.problems.append(error(where, "empty answer"))
-        leading = len(body) - len("".join(body).lstrip("\n").splitlines(keepends=True)) if answer else 0
+        leading = _leading_blank_lines(body) if answer else 0
         self.cards.append(
             Card(
                 id=draft.meta.id,
@@ -196,14 +221,17 @@ class _Splitter:
                 answer_line=draft.body_start + leading,
                 back_extra_line=draft.body_start + draft.back_index + 1 if draft.back_index >= 0 else 0,
                 code_blocks=tuple(draft.code),
+                fold="".join(fold).strip("\n"),
+                fold_line=draft.body_start + fold_start + _leading_blank_lines(fold) if "".join(fold).strip() else 0,
+                fold_label=draft.fold_label,
             )
         )
 
-    def body_line(self, text: str, number: int) -> None:
+    def body_line(self, text: str, number: int, code: bool = False) -> None:
         draft = self.draft
         assert draft is not None
         metadata = METADATA.match(text) if not draft.has_meta and not draft.body else None
-        if metadata is not None and not BACK_MARKER.match(text):
+        if metadata is not None and not BACK_MARKER.match(text) and not FOLD_MARKER.match(text):
             draft.has_meta = True
             meta, problems = parse_metadata(metadata.group("body"), self.loc(number))
             draft.meta = meta
@@ -213,9 +241,25 @@ class _Splitter:
         if not draft.has_meta and not draft.body and not text.strip():
             draft.body_start = number + 1
             return
-        if BACK_MARKER.match(text) and draft.back_index < 0:
+        if not code and BACK_MARKER.match(text) and draft.back_index < 0:
             draft.back_index = len(draft.body)
+        elif not code and (fold := FOLD_MARKER.match(text)) is not None:
+            if draft.fold_index >= 0:
+                self.problems.append(error(self.loc(number), "a card has one '<!-- fold -->'; remove this one"))
+                text = "\n"
+            else:
+                draft.fold_index = len(draft.body)
+                draft.fold_label = self.fold_label(fold.group("label") or "", number)
         draft.body.append(text)
+
+    def fold_label(self, raw: str, number: int) -> str:
+        label = " ".join(raw.split())
+        if len(label) > MAX_FOLD_LABEL or any(c in label for c in "<>&\"'`$"):
+            self.problems.append(
+                error(self.loc(number), f"fold label must be plain text of at most {MAX_FOLD_LABEL} characters")
+            )
+            return ""
+        return label
 
 
 def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[Diagnostic]]:
@@ -237,7 +281,7 @@ def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[D
                 _store_code(splitter, info, code, open_line, text_line)
                 continue
             code.append(text_line)
-            _feed(splitter, text_line, number, hidden=info == CHECK_INFO)
+            _feed(splitter, text_line, number, hidden=info == CHECK_INFO, code=True)
             continue
         if math_close is not None:
             if math_close[0] in content:
@@ -271,14 +315,19 @@ def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[D
     return splitter.cards, splitter.problems
 
 
-def _feed(splitter: _Splitter, text: str, number: int, hidden: bool = False) -> None:
+def _feed(splitter: _Splitter, text: str, number: int, hidden: bool = False, code: bool = False) -> None:
     if splitter.draft is None:
         splitter.outside(text, number)
     elif hidden:
         # Keep a blank line so every later line of the answer keeps its number.
-        splitter.body_line("\n", number)
+        splitter.body_line("\n", number, code=True)
     else:
-        splitter.body_line(text, number)
+        splitter.body_line(text, number, code)
+
+
+def _leading_blank_lines(lines: list[str]) -> int:
+    text = "".join(lines)
+    return len(lines) - len(text.lstrip("\n").splitlines(keepends=True))
 
 
 def _store_code(splitter: _Splitter, info: str, code: list[str], line: int, closing: str) -> None:
@@ -288,7 +337,7 @@ def _store_code(splitter: _Splitter, info: str, code: list[str], line: int, clos
     language = "python" if hidden else (info.split()[0] if info else "")
     language = language.lstrip("{.").rstrip("}")
     splitter.draft.code.append(CodeBlock(language, "".join(code), splitter.loc(line), is_check=hidden))
-    _feed(splitter, closing, line + len(code) + 1, hidden=hidden)
+    _feed(splitter, closing, line + len(code) + 1, hidden=hidden, code=True)
 
 
 def read_source(path: Path, relpath: str) -> tuple[bytes | None, list[Diagnostic]]:

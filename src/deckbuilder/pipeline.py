@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .cache import BuildCache, BuildRecord, Parsed, card_key, input_digest, source_key
 from .config import DeckConfig
+from .design import design_findings
 from .fsutil import atomic_write
 from .ledger import LEDGER_NAME, Ledger, build_time, load_ledger
 from .model import Card, Diagnostic, Location, RenderedCard, Report, error
@@ -48,7 +49,7 @@ def discover(config: DeckConfig) -> tuple[list[tuple[Path, str, str]], list[Diag
     if not cards_dir.is_dir():
         return [], [error(Location(config.cards_dir), "cards folder not found")]
     order = {s.id: i for i, s in enumerate(config.subdecks)}
-    found: list[tuple[int, str, Path, str]] = []
+    found: list[tuple[int, int, str, Path, str]] = []
     for path in sorted(cards_dir.rglob("*.md")):
         rel = path.relative_to(config.root).as_posix()
         parts = path.relative_to(cards_dir).parts
@@ -58,9 +59,21 @@ def discover(config: DeckConfig) -> tuple[list[tuple[Path, str, str]], list[Diag
         if parts[0] not in order:
             problems.append(error(Location(rel), f"folder '{parts[0]}' is not a subdeck listed in deck.toml"))
             continue
-        found.append((order[parts[0]], rel, path, parts[0]))
+        study = config.subdecks[order[parts[0]]].order
+        rank = study.index(parts[1]) if parts[1] in study else len(study)
+        found.append((order[parts[0]], rank, rel, path, parts[0]))
     found.sort()
-    return [(path, rel, sub) for _, rel, path, sub in found], problems
+    for subdeck in config.subdecks:
+        present = {p.name for p in (cards_dir / subdeck.id).glob("*.md")}
+        for name in subdeck.order:
+            if name not in present:
+                problems.append(
+                    error(
+                        Location("deck.toml"),
+                        f"subdeck '{subdeck.id}': 'order' lists {name!r}, not a file in its folder",
+                    )
+                )
+    return [(path, rel, sub) for _, _, rel, path, sub in found], problems
 
 
 @contextmanager
@@ -152,6 +165,7 @@ def gather(config: DeckConfig, cache: BuildCache | None = None, consume: Consume
         questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
         report.diagnostics += problems
         report.diagnostics += validate(report.cards, questions)
+        report.diagnostics += design_findings(report.cards, config.design)
         retired_file, retired_rel = retired_path(config)
         retired, problems = load_retired(retired_file, retired_rel)
         report.diagnostics += problems + check_reuse(report.cards, retired)

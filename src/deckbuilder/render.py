@@ -186,11 +186,13 @@ class Renderer:
         problems += check_code_languages(card)
         cloze = card.card_type is CardType.CLOZE
         fields: list[str] = []
-        for text, line in (
+        sources = (
             (card.question, card.location.line),
             (card.answer, card.answer_line),
             (card.back_extra, card.back_extra_line),
-        ):
+            (card.fold, card.fold_line),
+        )
+        for text, line in sources:
             markers: list[str] = []
             if cloze:
                 text, markers, found = protect_cloze(text, Location(card.location.path, line))
@@ -203,17 +205,17 @@ class Renderer:
         question = fields[0]
         if m := PARAGRAPH.match(question):
             question = m.group(1)
-        for (fragment, line), text in zip(
-            ((question, card.location.line), (fields[1], card.answer_line), (fields[2], card.back_extra_line)),
-            (card.question, card.answer, card.back_extra),
-            strict=True,
-        ):
+        fields[0] = question
+        for fragment, (text, line) in zip(fields, sources, strict=True):
             # Markdown alone makes only allowed tags: author HTML needs a '<' outside code and
             # math. (Only a speed-up: nh3 below cleans every field whatever this decides.)
             if not RAW_HTML_HINT.search(CODE_OR_MATH.sub("", text)):
                 continue
             for needle, message in unsafe_html(fragment):
                 problems.append(error(Location(card.location.path, _source_line(text, line, needle)), message))
+        if card.fold:
+            index = 2 if cloze else 1
+            fields[index] = join_fold(fields[index], fields[3], card.fold_label)
         media: dict[str, Path] = {}
         answer, found = self.rewrite_images(fields[1], card, media)
         problems += found
@@ -314,6 +316,15 @@ def _starts_list(line: str, previous: str) -> bool:
     """A top-level list item right under a top-level paragraph line."""
     indented = line.startswith((" ", "\t")) or previous.startswith((" ", "\t"))
     return bool(LIST_ITEM.match(line)) and bool(previous.strip()) and not LIST_ITEM.match(previous) and not indented
+
+
+FOLD_LABEL = "详解"
+
+
+def join_fold(recall: str, fold: str, label: str) -> str:
+    """The recall part, then the fold: a `<details>` element, closed until the learner opens it."""
+    summary = html.escape(label or FOLD_LABEL)
+    return f'{recall}\n<details class="fold"><summary>{summary}</summary>\n{fold}\n</details>'.lstrip("\n")
 
 
 def plain_paragraph(text: str) -> str:
