@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_real_deck_is_strict_clean() -> None:
     report = gather(load_config(ROOT)).report
-    assert [str(d) for d in report.diagnostics] == []
+    assert [str(d) for d in report.errors(strict=True)] == []
     assert len(report.cards) > 0
 
 
