@@ -49,9 +49,13 @@ def test_any_unicode_text(text: str) -> None:
 def test_any_bytes_decode_or_report_a_line(data: bytes) -> None:
     text, problems = decode(data, "f.md")
     if text is None:
-        assert len(problems) == 1 and problems[0].message == "file is not valid UTF-8"
-        assert 1 <= problems[0].location.line <= data.count(b"\n") + 1
+        assert problems
+        for problem in problems:
+            assert problem.message == "file is not valid UTF-8" or problem.message.startswith("control character U+")
+            assert 1 <= problem.location.line <= data.count(b"\n") + data.count(b"\r") + 1
     else:
+        assert problems == []
+        assert not any(c in text for c in "\x00\x1f\x7f")
         render_all(text)
 
 

@@ -7,6 +7,8 @@ import functools
 import itertools
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -34,6 +36,18 @@ def _output(result: Result) -> Output:
 
 
 @functools.lru_cache(maxsize=1)
+def die_with_parent(parent: int) -> None:
+    """Runs in each worker: exit as soon as the build that started it is gone (even by kill -9,
+    which runs no clean-up), so no worker outlives it holding the caller's pipes."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _renderer(context: RenderContext) -> Renderer:
     """One converter per process, kept between tasks (and made only if something is rendered)."""
     return Renderer(context)
@@ -85,7 +99,12 @@ class WorkerPool:
     def _started(self) -> ProcessPoolExecutor:
         if self.executor is None:
             # spawn, not fork: a worker need not carry a copy of the whole parsed deck
-            self.executor = ProcessPoolExecutor(self.size, mp_context=multiprocessing.get_context("spawn"))
+            self.executor = ProcessPoolExecutor(
+                self.size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=die_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self.executor
 
     def prestart(self, changed_bytes: int) -> None:

@@ -14,10 +14,10 @@ import yaml
 
 from .model import Card, CardType, CodeBlock, Diagnostic, Location, SourceFile, error
 
-CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*?))?[ \t]*$")
+CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*)|[ \t]*)$")  # no lazy group before [ \t]*$: linear time
 TITLE_HEADING = re.compile(r"^#[ \t]+\S")
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`]*?)[ \t]*$")
-METADATA = re.compile(r"^[ \t]*<!--(?P<body>.*?)-->[ \t]*$")
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
+METADATA = re.compile(r"^[ \t]*<!--(?P<body>(?:[^-]|-(?!->))*)-->[ \t]*$")
 BACK_MARKER = re.compile(r"^[ \t]*<!--[ \t]*back[ \t]*-->[ \t]*$")
 FOLD_MARKER = re.compile(r"^[ \t]*<!--[ \t]*fold(?:[ \t]*:(?P<label>[^\n]*?))?[ \t]*-->[ \t]*$")
 MAX_FOLD_LABEL = 20
@@ -36,13 +36,47 @@ class Metadata:
     card_type: CardType = CardType.BASIC
 
 
+# C0 controls other than tab and newline: U+001F is Anki's field separator (one makes the whole
+# package unimportable), the others are dropped by its importer or hide structure.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_FILE_BYTES = 1_000_000
+MAX_LINE = 4000  # characters; longer lines make Markdown's inline patterns slow for nothing
+MAX_NESTING = 16  # block quote and list levels on one line
+
+
 def decode(data: bytes, where: str) -> tuple[str | None, list[Diagnostic]]:
-    """Decode UTF-8 (a BOM is allowed); a bad byte is reported at its line."""
+    """Decode UTF-8 (a BOM is allowed); a bad byte, a control character, a huge file or line
+    is reported at its line."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [error(Location(where), f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")]
     try:
-        return data.decode("utf-8-sig"), []
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return None, [error(Location(where, line), "file is not valid UTF-8")]
+    problems = [
+        error(
+            Location(where, text.count("\n", 0, m.start()) + 1),
+            f"control character U+{ord(m.group(0)):04X} is not allowed",
+        )
+        for m in CONTROL.finditer(text.replace("\r\n", "\n").replace("\r", "\n"))
+    ]
+    for number, content in enumerate(text.split("\n"), 1):
+        if len(content) > MAX_LINE:
+            problems.append(
+                error(Location(where, number), f"line is {len(content)} characters; the limit is {MAX_LINE}")
+            )
+        elif _nesting(content) > MAX_NESTING:
+            problems.append(error(Location(where, number), f"more than {MAX_NESTING} nested quote or list levels"))
+    return (None if problems else text), problems
+
+
+NESTING = re.compile(r"^(?:[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t]))+")
+
+
+def _nesting(line: str) -> int:
+    prefix = NESTING.match(line)
+    return 0 if prefix is None else len(re.findall(r">|[-*+][ \t]|\d{1,9}[.)][ \t]", prefix.group(0)))
 
 
 def parse_metadata(body: str, where: Location) -> tuple[Metadata, list[Diagnostic]]:
@@ -290,6 +324,7 @@ def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[D
             continue
         if (m := FENCE_OPEN.match(content)) and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
             fence = (m.group("fence")[0], len(m.group("fence")), number, " ".join(m.group("info").split()), [])
+            # (the info string is normalised by split/join: the regex leaves its spaces alone)
             _feed(splitter, text_line, number, hidden=fence[3] == CHECK_INFO)
             continue
         if (m := CARD_HEADING.match(content)) is not None:

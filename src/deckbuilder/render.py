@@ -21,8 +21,9 @@ from pygments.util import ClassNotFound
 from pymdownx.highlight import Highlight, HighlightExtension
 
 from .fastlex import fast_lexer
+from .media import assets_problem, image_problem
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, error, warning
-from .sanitize import sanitize, unsafe_html
+from .sanitize import clean_field, unsafe_html
 
 RENDERER_VERSION = "1"
 
@@ -84,14 +85,13 @@ CLOZE_CLOSE = "\ue001"
 CLOZE_START = re.compile(r"\{\{c(\d+)::")
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 BLOCK_MATH = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
-IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")([^"]*)(")')
+IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.I)
 ERR_SPAN = re.compile(r'<span class="err">([\ue000\ue001]+)</span>')
 # Text without any of these (and on one line) is a plain paragraph to Markdown.
 MARKUP = re.compile(r"[\\`*_\[\]<>&$!~{}|#=+\-\n\r\t]|^\s*\d+[.)]|  ")
 RAW_HTML_HINT = re.compile(r"<[A-Za-z!/?]")
 CODE_OR_MATH = re.compile(r"(?ms)^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1|`[^`\n]+`|\$\$.*?\$\$|\$[^$\n]+\$")
 PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
-MAX_MEDIA_BYTES = 2_000_000
 
 
 # For each inline pattern (by registry name), characters of which at least one is in any text
@@ -206,22 +206,30 @@ class Renderer:
         if m := PARAGRAPH.match(question):
             question = m.group(1)
         fields[0] = question
-        for fragment, (text, line) in zip(fields, sources, strict=True):
-            # Markdown alone makes only allowed tags: author HTML needs a '<' outside code and
-            # math. (Only a speed-up: nh3 below cleans every field whatever this decides.)
-            if not RAW_HTML_HINT.search(CODE_OR_MATH.sub("", text)):
-                continue
-            for needle, message in unsafe_html(fragment):
-                problems.append(error(Location(card.location.path, _source_line(text, line, needle)), message))
+        fold_index = 2 if cloze else 1
+        origins: list[list[tuple[str, int]]] = [[sources[0]], [sources[1]], [sources[2]]]
         if card.fold:
-            index = 2 if cloze else 1
-            fields[index] = join_fold(fields[index], fields[3], card.fold_label)
+            fields[fold_index] = join_fold(fields[fold_index], fields[3], card.fold_label)
+            origins[fold_index].append(sources[3])
         media: dict[str, Path] = {}
-        answer, found = self.rewrite_images(fields[1], card, media)
-        problems += found
-        back, found = self.rewrite_images(fields[2], card, media)
-        problems += found
-        question, answer, back = (sanitize(f) if f else f for f in (question, answer, back))
+        shipped: list[str] = []
+        for fragment, origin in zip(fields[:3], origins, strict=True):
+            fragment, found = self.rewrite_images(fragment, card, origin, media)
+            problems += found
+            shipped.append(fragment)
+        # The HTML that ships, checked whole: tags, attributes, URLs as a browser reads them,
+        # images, classes and TeX that MathJax would find. nh3 then cleans it as a last guard.
+        names = frozenset(media)
+        for fragment, origin in zip(shipped, origins, strict=True):
+            for needle, message in unsafe_html(fragment, names):
+                problems.append(error(Location(card.location.path, _locate(origin, needle)), message))
+        cleaned: list[str] = []
+        for fragment in shipped:
+            result, changed = clean_field(fragment)
+            if changed and not problems:  # with errors the build stops anyway
+                problems.append(error(card.location, "the HTML cleaner had to remove something the check let through"))
+            cleaned.append(result)
+        question, answer, back = cleaned
         if cloze and not CLOZE_START.search(card.question + card.answer):
             problems.append(error(card.location, "cloze card has no '{{c1::...}}' deletion"))
         if not cloze and CLOZE_START.search(card.question + card.answer):
@@ -231,34 +239,37 @@ class Renderer:
             problems,
         )
 
-    def rewrite_images(self, rendered: str, card: Card, media: dict[str, Path]) -> tuple[str, list[Diagnostic]]:
-        if "<img" not in rendered:  # most fields: skip resolving the assets folder
+    def rewrite_images(
+        self, rendered: str, card: Card, origin: list[tuple[str, int]], media: dict[str, Path]
+    ) -> tuple[str, list[Diagnostic]]:
+        if "<img" not in rendered.lower():  # most fields: skip resolving the assets folder
             return rendered, []
         problems: list[Diagnostic] = []
         source_dir = (self.context.root / card.location.path).parent
         assets = (self.context.root / self.context.assets_dir).resolve()
+        refused = assets_problem(self.context.root, self.context.assets_dir)
 
         def replace(m: re.Match[str]) -> str:
-            src = html.unescape(m.group(2))
-            where = Location(card.location.path, _source_line(card.answer, card.answer_line, src, card.location.line))
-            if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
-                problems.append(error(where, f"image {src!r} must be a relative path to a file under assets/"))
-                return m.group(0)
+            src = html.unescape(m.group(2).strip("\"'"))
+            where = Location(card.location.path, _locate(origin, src))
             target = (source_dir / src).resolve()
-            if not target.is_relative_to(assets):
-                problems.append(error(where, f"image {src!r} is outside the project's assets/ folder"))
-                return m.group(0)
-            if not target.is_file():
-                problems.append(error(where, f"image {src!r} not found"))
-                return m.group(0)
-            size = target.stat().st_size
-            if size > MAX_MEDIA_BYTES:
-                problems.append(error(where, f"image {src!r} is {size} bytes; the limit is {MAX_MEDIA_BYTES}"))
-                return m.group(0)
-            digest = hashlib.sha256(target.read_bytes()).hexdigest()[:12]
-            name = f"{target.stem}-{digest}{target.suffix.lower()}"
-            media[name] = target
-            return m.group(1) + html.escape(name) + m.group(3)
+            data = target.read_bytes() if target.is_file() and target.is_relative_to(assets) else b""
+            if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
+                problem = f"image {src!r} must be a relative path to a file under assets/"
+            elif refused:
+                problem = refused
+            elif not target.is_relative_to(assets):
+                problem = f"image {src!r} is outside the project's assets/ folder"
+            elif not target.is_file():
+                problem = f"image {src!r} not found"
+            elif found := image_problem(target, data):
+                problem = f"image {src!r} {found}"
+            else:
+                name = f"{target.stem}-{hashlib.sha256(data).hexdigest()[:12]}{target.suffix.lower()}"
+                media[name] = target
+                return m.group(1) + '"' + html.escape(name) + '"'
+            problems.append(error(where, problem))
+            return m.group(1) + '""'
 
         return IMG_SRC.sub(replace, rendered), problems
 
@@ -330,6 +341,14 @@ def join_fold(recall: str, fold: str, label: str) -> str:
 def plain_paragraph(text: str) -> str:
     """What Markdown makes of one line with no markup characters, without running it."""
     return f"<p>{text.strip()}</p>" if text.strip() else ""
+
+
+def _locate(origin: list[tuple[str, int]], needle: str) -> int:
+    """The source line of `needle` in a field made from these (text, first line) parts."""
+    for text, line in origin:
+        if (found := _source_line(text, line, needle, 0)) != 0:
+            return found
+    return origin[0][1]
 
 
 def _source_line(text: str, first_line: int, needle: str, default: int | None = None) -> int:

@@ -18,6 +18,8 @@ from pathlib import Path
 from .config import DeckConfig
 from .fsutil import atomic_write
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, error
+from .parse import CONTROL
+from .texguard import forbidden_tex
 
 RETIRED_NAME = "retired.json"
 RETIRED_FORMAT = 1
@@ -70,7 +72,22 @@ def load_retired(path: Path, relpath: str) -> tuple[dict[str, Retired], list[Dia
             )
         else:
             problems.append(error(where, f"retired entry '{card_id}' needs {', '.join(keys)} (strings)"))
+            continue
+        problems += [
+            error(where, f"retired entry '{card_id}': {message}") for message in text_problems(retired[card_id])
+        ]
     return retired, problems
+
+
+def text_problems(entry: Retired) -> list[str]:
+    """The notice shows the question and reason to learners: no control characters, no TeX that
+    Anki's MathJax would turn into links or styles."""
+    found: list[str] = []
+    for name, value in (("question", entry.question), ("reason", entry.reason)):
+        if m := CONTROL.search(value):
+            found.append(f"{name} holds control character U+{ord(m.group(0)):04X}")
+        found += [f"{name}: {message}" for _, message in forbidden_tex(value)]
+    return found
 
 
 def retired_json(retired: dict[str, Retired]) -> str:

@@ -10,6 +10,9 @@ import re
 from html.parser import HTMLParser
 
 import nh3
+from pygments.token import STANDARD_TYPES
+
+from .texguard import forbidden_tex
 
 ALLOWED_TAGS = frozenset(
     {
@@ -30,40 +33,88 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 STYLE_PROPERTIES = frozenset({"text-align"})
 URL_ATTRIBUTES = frozenset({"href", "src"})
-SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+# Classes our renderer writes: Pygments token classes, code and math wrappers, the fold. A class
+# from card text could borrow Anki's or the deck's own styles (cover the card, hide the answer).
+ALLOWED_CLASSES = frozenset({*STANDARD_TYPES.values(), "highlight", "arithmatex", "fold"} - {""})
+SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+# What a browser ignores in a URL: leading/trailing C0 controls and spaces, tabs and newlines anywhere.
+URL_IGNORED = re.compile(r"[\t\n\r]")
+RAW_TEXT = frozenset({"pre", "code"})  # MathJax never typesets inside these
+
+
+def browser_url(value: str) -> str:
+    """A URL attribute as a browser reads it (entities are already decoded by the parser)."""
+    return URL_IGNORED.sub("", value).strip(
+        "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f"
+        "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f "
+    )
 
 
 class _Finder(HTMLParser):
-    def __init__(self) -> None:
+    """Every tag, attribute, URL, image and TeX macro outside what a card may ship."""
+
+    def __init__(self, media: frozenset[str] | None) -> None:
         super().__init__(convert_charrefs=True)
+        self.media = media  # packaged image names; None: images are not checked here
         self.found: list[tuple[str, str]] = []  # (needle to locate in the source, message)
+        self.raw_depth = 0
+        self.text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in RAW_TEXT:
+            self.raw_depth += 1
         if tag not in ALLOWED_TAGS:
             self.found.append((f"<{tag}", f"HTML tag <{tag}> is not allowed in a card"))
             return
         allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
         for name, value in attrs:
-            if name.startswith("on"):
-                self.found.append((f"{name}=", f"event handler attribute '{name}' is not allowed"))
-            elif name not in allowed:
-                self.found.append((f"{name}=", f"attribute '{name}' is not allowed on <{tag}>"))
-            elif name in URL_ATTRIBUTES and (m := SCHEME.match(value or "")) and m.group(1).lower() not in URL_SCHEMES:
-                self.found.append((m.group(1) + ":", f"'{m.group(1)}:' URLs are not allowed in {name}"))
-            elif name == "style" and not all(
-                part.split(":")[0].strip().lower() in STYLE_PROPERTIES
-                for part in (value or "").split(";")
-                if part.strip()
-            ):
-                self.found.append(("style=", f"style '{value}' is not allowed (only text-align)"))
+            self.attribute(tag, name, value or "", allowed)
+
+    def attribute(self, tag: str, name: str, value: str, allowed: set[str]) -> None:
+        if name.startswith("on"):
+            self.found.append((f"{name}=", f"event handler attribute '{name}' is not allowed"))
+        elif name not in allowed:
+            self.found.append((f"{name}=", f"attribute '{name}' is not allowed on <{tag}>"))
+        elif name == "class" and (bad := [c for c in value.split() if c not in ALLOWED_CLASSES]):
+            self.found.append((bad[0], f"class '{bad[0]}' is not allowed: card text may not pick CSS classes"))
+        elif name == "src" and tag == "img":
+            if self.media is not None and value and value not in self.media:
+                self.found.append((value or "<img", f"image {value!r} is not a packaged file from assets/"))
+        elif name in URL_ATTRIBUTES:
+            url = browser_url(value)
+            scheme = SCHEME.match(url)
+            if scheme is None:
+                self.found.append((value or name, f"link {url!r} is not allowed in {name}: use an http(s) URL"))
+            elif scheme.group(1).lower() not in URL_SCHEMES:
+                self.found.append((scheme.group(1) + ":", f"'{scheme.group(1)}:' URLs are not allowed in {name}"))
+        elif name == "style" and not all(
+            part.split(":")[0].strip().lower() in STYLE_PROPERTIES for part in value.split(";") if part.strip()
+        ):
+            self.found.append(("style=", f"style '{value}' is not allowed (only text-align)"))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in RAW_TEXT:
+            self.raw_depth -= 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in RAW_TEXT and self.raw_depth:
+            self.raw_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.raw_depth:
+            self.text.append(data)
 
 
-def unsafe_html(fragment: str) -> list[tuple[str, str]]:
-    """(needle, message) for every tag, attribute or URL outside the allowlist."""
-    finder = _Finder()
+def unsafe_html(fragment: str, media: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """(needle, message) for everything in a field's final HTML that a card may not ship.
+
+    TeX is looked for in all text outside code, joined across tags as MathJax joins it.
+    """
+    finder = _Finder(media)
     finder.feed(fragment)
     finder.close()
-    return finder.found
+    return finder.found + forbidden_tex("".join(finder.text))
 
 
 # Built once: nh3 turns the allowlist into its own sets when a Cleaner is made, not per field.
@@ -75,9 +126,47 @@ CLEANER = nh3.Cleaner(
     filter_style_properties=set(STYLE_PROPERTIES),
     link_rel=None,
     strip_comments=True,
+    attribute_filter=lambda tag, name, value: (
+        value if name != "class" else " ".join(c for c in value.split() if c in ALLOWED_CLASSES) or None
+    ),
 )
 
 
 def sanitize(fragment: str) -> str:
     cleaned: str = CLEANER.clean(fragment)
     return cleaned
+
+
+VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+
+
+class _Events(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.events: list[tuple[str, ...]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.events.append(("start", tag, *sorted(f"{k}={v or ''}" for k, v in attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in VOID:  # `<br>` and `<br />` are the same element
+            self.events.append(("end", tag))
+
+    def handle_data(self, data: str) -> None:
+        if self.events and self.events[-1][0] == "text":
+            data = self.events.pop()[1] + data
+        self.events.append(("text", data))
+
+
+def structure(fragment: str) -> list[tuple[str, ...]]:
+    """Elements, attributes and text of an HTML fragment, however it is serialised."""
+    parser = _Events()
+    parser.feed(fragment)
+    parser.close()
+    return parser.events
+
+
+def clean_field(fragment: str) -> tuple[str, bool]:
+    """The last guard: nh3's output, and whether it had to change anything the check let through."""
+    cleaned = sanitize(fragment)
+    return cleaned, structure(cleaned) != structure(fragment)
