@@ -143,13 +143,50 @@ def test_well_formed_but_wrong_parse_entries_are_misses(make_project: MakeProjec
     db = root / CACHE_DIR / CACHE_NAME
     with sqlite3.connect(db) as conn:
         (key,) = conn.execute("select key from parsed").fetchone()
-        for junk in [pickle.dumps(("not", "cards")), pickle.dumps(((), [], ("one key too many",))), b"\x80garbage"]:
+        marker = tmp_path / "pickle-ran"
+        junks = [
+            b'["not", "cards"]',
+            b'[[], [], ["one key too many"]]',
+            b'[[{"id": 1}], [], ["k"]]',
+            b"\x80garbage",
+            pickle.dumps(Planted(marker)),  # a pickle would run code when loaded
+        ]
+        for junk in junks:
             conn.execute("update parsed set value = ?, checksum = ? where key = ?", (junk, _checksum(key, junk), key))
             conn.commit()
             (root / CACHE_DIR / "last-build.json").unlink(missing_ok=True)
             result = build(root, tmp_path / "again")
             assert result.returncode == 0, result.stderr
             assert package(tmp_path / "again") == package(tmp_path / "cold")
+        assert not marker.exists()
+
+
+class Planted:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[Path]]:
+        return (Path.touch, (self.marker,))
+
+
+def test_planted_render_entries_pass_the_final_check_or_are_misses(make_project: MakeProject, tmp_path: Path) -> None:
+    """Cached HTML is checked like fresh HTML: a planted entry with a valid checksum never ships."""
+    from deckbuilder.cache import _checksum
+
+    root = many_cards(make_project, 30)
+    assert build(root, tmp_path / "cold", "--no-cache").returncode == 0
+    assert build(root, tmp_path / "warm").returncode == 0
+    db = root / CACHE_DIR / CACHE_NAME
+    evil = json.dumps(['<b onclick="alert(1)">x</b>', '<a href="javascript:alert(2)">y</a>', "", []]).encode()
+    with sqlite3.connect(db) as conn:
+        keys = [k for (k,) in conn.execute("select key from render")]
+        conn.executemany(
+            "update render set value = ?, checksum = ? where key = ?", [(evil, _checksum(k, evil), k) for k in keys]
+        )
+        conn.commit()
+    (root / CACHE_DIR / "last-build.json").unlink(missing_ok=True)
+    assert build(root, tmp_path / "again").returncode == 0
+    assert package(tmp_path / "again") == package(tmp_path / "cold")
 
 
 def test_an_edit_is_seen_through_the_parse_cache(make_project: MakeProject, tmp_path: Path) -> None:

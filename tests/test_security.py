@@ -128,7 +128,7 @@ def test_local_image_in_question_ships_as_media(make_project: MakeProject) -> No
 @pytest.mark.parametrize("char", ["\x1f", "\x00", "\x08", "\x7f"])
 def test_control_characters_are_errors_at_their_line(char: str) -> None:
     data = f"## 问\n<!-- id: a -->\n\n答{char}案\n".encode()
-    cards, problems = parse_bytes(data, "x.md", "s")
+    _, problems = parse_bytes(data, "x.md", "s")
     assert [(p.location.line, p.message) for p in problems] == [
         (4, f"control character U+{ord(char):04X} is not allowed")
     ]

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import importlib
 import json
-import pickle
 import sqlite3
 from collections.abc import Iterable
 from functools import cache
@@ -24,10 +23,12 @@ from .config import DeckConfig
 from .fsutil import atomic_write
 from .model import Card, Diagnostic, RenderedCard
 from .render import RENDERER_VERSION
+from .sanitize import clean_field, unsafe_html
+from .serial import Malformed, card_from, card_json, diagnostic_from, diagnostic_json
 
 CACHE_DIR = Path(".cache") / "deckbuilder"
-CACHE_NAME = "cache.sqlite3"
-LEGACY_NAMES = ("render.sqlite3",)
+CACHE_NAME = "cache-json.sqlite3"
+LEGACY_NAMES = ("render.sqlite3", "cache.sqlite3")  # older formats (pickles): removed, never read
 OUTPUT_LIBRARIES = ("markdown", "pymdownx", "pygments", "nh3", "genanki", "yaml")  # modules, all imported anyway
 TABLES = ("render", "parsed")
 SCHEMA = [
@@ -165,16 +166,21 @@ class BuildCache:
     # Parsed files
 
     def parsed(self, key: str) -> Parsed | None:
-        entry = _unpickle(key, self._rows("parsed", [key]).get(key))
-        if not (isinstance(entry, tuple) and len(entry) == 3):
+        entry = _load(key, self._rows("parsed", [key]).get(key))
+        if not (isinstance(entry, list) and len(entry) == 3 and all(isinstance(part, list) for part in entry)):
             return None
-        cards, problems, keys = entry
-        if not (isinstance(cards, tuple) and isinstance(problems, list) and isinstance(keys, tuple)):
+        try:
+            cards = tuple(card_from(card) for card in entry[0])
+            problems = [diagnostic_from(problem) for problem in entry[1]]
+        except Malformed:
             return None
-        return (cards, problems, keys) if len(keys) == len(cards) else None
+        keys = tuple(k for k in entry[2] if isinstance(k, str))
+        return (cards, problems, keys) if len(keys) == len(cards) == len(entry[2]) else None
 
     def put_parsed(self, key: str, parsed: Parsed) -> None:
-        self._put("parsed", key, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+        cards, problems, keys = parsed
+        entry = [[card_json(c) for c in cards], [diagnostic_json(d) for d in problems], list(keys)]
+        self._put("parsed", key, _dump(entry))
 
     # Rendered cards
 
@@ -188,15 +194,20 @@ class BuildCache:
         return [self._decode(card, key, rows.get(key)) for card, key in zip(cards, keys, strict=True)]
 
     def _decode(self, card: Card, key: str, row: tuple[bytes, str] | None) -> RenderedCard | None:
-        entry = _unpickle(key, row)
-        if not (isinstance(entry, tuple) and len(entry) == 4 and all(isinstance(f, str) for f in entry[:3])):
+        entry = _load(key, row)
+        if not (isinstance(entry, list) and len(entry) == 4 and all(isinstance(f, str) for f in entry[:3])):
             return None
         question, answer, back, stored_media = entry
-        try:
-            media = tuple((str(name), self.root / str(rel)) for name, rel in stored_media)
-        except (TypeError, ValueError):
+        if not isinstance(stored_media, list) or not all(
+            isinstance(m, list) and len(m) == 2 and all(isinstance(part, str) for part in m) for m in stored_media
+        ):
             return None
+        media = tuple((name, self.root / rel) for name, rel in stored_media)
         if not all(_media_current(name, path) for name, path in media):
+            return None
+        names = frozenset(name for name, _ in media)
+        # Cached HTML passes the same final check as fresh HTML: a planted entry is a miss.
+        if any(f and (unsafe_html(f, names) or clean_field(f)[1]) for f in (question, answer, back)):
             return None
         self.hits += 1
         return RenderedCard(card, question, answer, back, media)
@@ -206,8 +217,8 @@ class BuildCache:
             media = tuple((name, path.relative_to(self.root).as_posix()) for name, path in rendered.media)
         except ValueError:  # media outside the root (a symlinked root): render it every time
             return
-        entry = (rendered.question_html, rendered.answer_html, rendered.back_extra_html, media)
-        self._put("render", key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+        entry = [rendered.question_html, rendered.answer_html, rendered.back_extra_html, [list(m) for m in media]]
+        self._put("render", key, _dump(entry))
 
     def flush(self) -> None:
         """Store new entries and drop those nothing asked for (the cache stays deck-sized)."""
@@ -247,13 +258,17 @@ class BuildCache:
             self.conn = None
 
 
-def _unpickle(key: str, row: tuple[bytes, str] | None) -> object:
-    """A stored entry, or None when it is missing or fails its checksum or does not load."""
+def _dump(entry: object) -> bytes:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _load(key: str, row: tuple[bytes, str] | None) -> object:
+    """A stored entry (plain JSON data), or None when it is missing, fails its checksum or does not parse."""
     if row is None or _checksum(key, row[0]) != row[1]:
         return None
     try:
-        return pickle.loads(row[0])  # written by this class: the checksum matched
-    except Exception:  # any damage to an entry is a miss, whatever pickle raises
+        return json.loads(row[0].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
 
 

@@ -138,35 +138,24 @@ def sanitize(fragment: str) -> str:
 
 
 VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+ATTRIBUTE = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 
 
-class _Events(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.events: list[tuple[str, ...]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.events.append(("start", tag, *sorted(f"{k}={v or ''}" for k, v in attrs)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in VOID:  # `<br>` and `<br />` are the same element
-            self.events.append(("end", tag))
-
-    def handle_data(self, data: str) -> None:
-        if self.events and self.events[-1][0] == "text":
-            data = self.events.pop()[1] + data
-        self.events.append(("text", data))
-
-
-def structure(fragment: str) -> list[tuple[str, ...]]:
-    """Elements, attributes and text of an HTML fragment, however it is serialised."""
-    parser = _Events()
-    parser.feed(fragment)
-    parser.close()
-    return parser.events
+def structure(fragment: str) -> list[str]:
+    """The elements and attribute names of an HTML fragment, however it is serialised."""
+    found: list[str] = []
+    for closing, name, attributes in TAG.findall(fragment):
+        name = name.lower()
+        if closing:
+            if name not in VOID:  # `<br>` and `<br />` are the same element
+                found.append("/" + name)
+        else:
+            found.append(" ".join([name, *sorted(a.lower() for a in ATTRIBUTE.findall(attributes))]))
+    return found
 
 
 def clean_field(fragment: str) -> tuple[str, bool]:
-    """The last guard: nh3's output, and whether it had to change anything the check let through."""
+    """The last guard: nh3's output, and whether it removed an element or attribute the check let through."""
     cleaned = sanitize(fragment)
     return cleaned, structure(cleaned) != structure(fragment)
