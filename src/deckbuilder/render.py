@@ -212,14 +212,15 @@ class Renderer:
             fields[fold_index] = join_fold(fields[fold_index], fields[3], card.fold_label)
             origins[fold_index].append(sources[3])
         media: dict[str, Path] = {}
+        refused: set[str] = set()
         shipped: list[str] = []
         for fragment, origin in zip(fields[:3], origins, strict=True):
-            fragment, found = self.rewrite_images(fragment, card, origin, media)
+            fragment, found = self.rewrite_images(fragment, card, origin, media, refused)
             problems += found
             shipped.append(fragment)
         # The HTML that ships, checked whole: tags, attributes, URLs as a browser reads them,
         # images, classes and TeX that MathJax would find. nh3 then cleans it as a last guard.
-        names = frozenset(media)
+        names = frozenset(media) | refused
         for fragment, origin in zip(shipped, origins, strict=True):
             for needle, message in unsafe_html(fragment, names):
                 problems.append(error(Location(card.location.path, _locate(origin, needle)), message))
@@ -240,14 +241,15 @@ class Renderer:
         )
 
     def rewrite_images(
-        self, rendered: str, card: Card, origin: list[tuple[str, int]], media: dict[str, Path]
+        self, rendered: str, card: Card, origin: list[tuple[str, int]], media: dict[str, Path], refused: set[str]
     ) -> tuple[str, list[Diagnostic]]:
+        """Point images at their packaged names (added to `media`); srcs reported go to `refused`."""
         if "<img" not in rendered.lower():  # most fields: skip resolving the assets folder
             return rendered, []
         problems: list[Diagnostic] = []
         source_dir = (self.context.root / card.location.path).parent
         assets = (self.context.root / self.context.assets_dir).resolve()
-        refused = assets_problem(self.context.root, self.context.assets_dir)
+        folder_problem = assets_problem(self.context.root, self.context.assets_dir)
 
         def replace(m: re.Match[str]) -> str:
             src = html.unescape(m.group(2).strip("\"'"))
@@ -256,8 +258,8 @@ class Renderer:
             data = target.read_bytes() if target.is_file() and target.is_relative_to(assets) else b""
             if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
                 problem = f"image {src!r} must be a relative path to a file under assets/"
-            elif refused:
-                problem = refused
+            elif folder_problem:
+                problem = folder_problem
             elif not target.is_relative_to(assets):
                 problem = f"image {src!r} is outside the project's assets/ folder"
             elif not target.is_file():
@@ -269,7 +271,8 @@ class Renderer:
                 media[name] = target
                 return m.group(1) + '"' + html.escape(name) + '"'
             problems.append(error(where, problem))
-            return m.group(1) + '""'
+            refused.add(html.unescape(m.group(2).strip("\"'")))  # reported once: kept as written
+            return m.group(0)
 
         return IMG_SRC.sub(replace, rendered), problems
 
