@@ -24,6 +24,7 @@ class Entry:
     hash: str
     mod: int
     version: str
+    type: str = ""  # the note type a card shipped as ("basic", "cloze"); Anki cannot change it later
 
 
 @dataclass(frozen=True)
@@ -31,18 +32,21 @@ class Ledger:
     cards: dict[str, Entry]
     notetypes: dict[str, Entry]
 
-    def stamp(self, key: str, digest: str, now: int, version: str, notetype: bool = False) -> Entry:
+    def stamp(self, key: str, digest: str, now: int, version: str, notetype: bool = False, kind: str = "") -> Entry:
         """The entry for content `digest`: kept if unchanged, else newer than before."""
         table = self.notetypes if notetype else self.cards
         old = table.get(key)
         if old is not None and old.hash == digest:
-            return old
+            return old if old.type == kind else Entry(old.hash, old.mod, old.version, kind)
         mod = now if old is None else max(now, old.mod + 1)
-        return Entry(digest, mod, version)
+        return Entry(digest, mod, version, kind)
 
     def to_json(self) -> str:
         def table(entries: dict[str, Entry]) -> dict[str, dict[str, object]]:
-            return {k: {"hash": e.hash, "mod": e.mod, "version": e.version} for k, e in sorted(entries.items())}
+            return {
+                k: {"hash": e.hash, "mod": e.mod, "version": e.version, **({"type": e.type} if e.type else {})}
+                for k, e in sorted(entries.items())
+            }
 
         data = {"format": LEDGER_FORMAT, "notetypes": table(self.notetypes), "cards": table(self.cards)}
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
@@ -82,13 +86,15 @@ def load_ledger(path: Path, relpath: str) -> tuple[Ledger, list[Diagnostic]]:
                 and isinstance(value.get("mod"), int)
                 and value["mod"] > 0
                 and isinstance(value.get("version"), str)
+                and value.get("type", "") in ("", "basic", "cloze")
             ):
-                entries[key] = Entry(value["hash"], value["mod"], value["version"])
+                entries[key] = Entry(value["hash"], value["mod"], value["version"], value.get("type", ""))
             else:
                 problems.append(
                     error(
                         where,
-                        f"ledger entry {name}.{key} needs 'hash' (string), 'mod' (positive integer) and 'version'",
+                        f"ledger entry {name}.{key} needs 'hash' (string), 'mod' (positive integer) and 'version'"
+                        " (and an optional 'type': basic or cloze)",
                     )
                 )
         return entries

@@ -17,7 +17,7 @@ from .package import PackageWriter
 from .parallel import RenderQueue, WorkerPool
 from .parse import parse_bytes, read_source
 from .render import RenderContext
-from .retired import Retired, check_reuse, load_retired, notice, retired_path
+from .retired import Retired, check_reuse, check_shipped, load_retired, notice, retired_path
 from .stamping import Stamper
 from .syllabus import Question, load_syllabus
 from .validate import validate
@@ -169,6 +169,9 @@ def gather(config: DeckConfig, cache: BuildCache | None = None, consume: Consume
         retired_file, retired_rel = retired_path(config)
         retired, problems = load_retired(retired_file, retired_rel)
         report.diagnostics += problems + check_reuse(report.cards, retired)
+        ledger_file, ledger_rel = ledger_path(config)
+        ledger, problems = load_ledger(ledger_file, ledger_rel)
+        report.diagnostics += problems + check_shipped(report.cards, retired, ledger, Location(ledger_rel))
         notices = [notice(config, entry, retired_rel) for entry in retired.values()]
         take = consume if consume is not None else report.rendered.append
         for rendered, problems in queue.results():
@@ -200,7 +203,7 @@ def build(
     if inputs and record is not None and (warnings := record.fresh(inputs, target)) is not None:
         return target, Report(up_to_date=True, shown=warnings)
     path, rel = ledger_path(config)
-    ledger, ledger_problems = load_ledger(path, rel)
+    ledger, _ = load_ledger(path, rel)  # its problems are reported by gather
     stamper = Stamper(config, ledger, build_time())
     with PackageWriter(config, stamper.notetypes) as writer:
 
@@ -209,7 +212,6 @@ def build(
 
         project = gather_cached(config, use_cache, writable=True, consume=take)
         report = project.report
-        report.diagnostics += ledger_problems
         if report.errors(strict):
             return None, report
         for rendered in project.notices:  # after every real card in the new-card order

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .config import DeckConfig
 from .fsutil import atomic_write
+from .ledger import Ledger
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, error
 from .parse import CONTROL
 from .texguard import forbidden_tex
@@ -151,3 +152,28 @@ def remove_card(root: Path, card: Card, next_line: int | None) -> None:
 def plain_question(markdown_text: str) -> str:
     """The question as plain text (math and code kept as written)."""
     return re.sub(r"\s+", " ", markdown_text).strip()
+
+
+def check_shipped(cards: list[Card], retired: dict[str, Retired], ledger: Ledger, where: Location) -> list[Diagnostic]:
+    """Ids the committed ledger knows (they reached learners) never vanish or change note type."""
+    now = {card.id: card for card in cards}
+    problems: list[Diagnostic] = []
+    for card_id, entry in sorted(ledger.cards.items()):
+        card = now.get(card_id)
+        if card is None and card_id not in retired:
+            problems.append(
+                error(
+                    where,
+                    f"card id '{card_id}' is in the ledger (it was shipped) and is gone without being retired; "
+                    f"restore it, or remove it with 'deckbuilder retire {card_id}'",
+                )
+            )
+        elif card is not None and entry.type and entry.type != card.card_type.value:
+            problems.append(
+                error(
+                    card.location,
+                    f"card '{card_id}' shipped as a {entry.type} note; Anki cannot change a note's type on import: "
+                    f"keep it {entry.type}, or retire '{card_id}' and give the {card.card_type.value} card a new id",
+                )
+            )
+    return problems

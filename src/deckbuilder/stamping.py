@@ -34,7 +34,7 @@ class Stamper:
     def stamp(self, rendered: RenderedCard) -> PackagedNote:
         card = rendered.card
         content = note_content(self.config, rendered)
-        entry = self.old.stamp(card.id, content.digest(), self.now, self.config.version)
+        entry = self.old.stamp(card.id, content.digest(), self.now, self.config.version, kind=card.card_type.value)
         self.cards[card.id] = entry
         self.newest = max(self.newest, entry.mod)
         self._places.append((card.id, card.subdeck, card.location.path))
