@@ -8,8 +8,12 @@ Anki's reviewer, in night mode.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from anki_support import import_package, open_collection
 from browser_support import CHROMIUM_ARGS, chromium_path, missing
@@ -21,15 +25,20 @@ from test_preview_browser import PROBE_MATH, failures
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_real_anki_card_html_typesets_cleanly(tmp_path: Path) -> None:
-    import pytest
+@dataclass(frozen=True)
+class AnkiPage:
+    path: Path
+    sides: int
 
+
+@pytest.fixture(scope="module")
+def anki_page(tmp_path_factory: pytest.TempPathFactory) -> AnkiPage:
+    """Every card side of the real deck as the real Anki renders it, on one page (night mode)."""
     config = load_config(ROOT)
     mathjax = find_mathjax(config, None)
     if mathjax is None:
         missing("MathJax is not installed (npm install)")
-    executable = chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    tmp_path = tmp_path_factory.mktemp("anki-render")
     package, _ = build(config, tmp_path / "dist", update_ledger=False, use_cache=False)
     assert package is not None
     col = open_collection(tmp_path / "anki")
@@ -44,7 +53,7 @@ def test_real_anki_card_html_typesets_cleanly(tmp_path: Path) -> None:
             where = f"{col.decks.name(card.did)} · {card.note().guid} · card {card.ord + 1}"
             for side, text in (("front", output.question_text), ("back", output.answer_text)):
                 sections.append(
-                    f'<section class="pv-card card nightMode" data-source="{html.escape(where)} {side}">'
+                    f'<section class="pv-card card nightMode" data-side="{side}" data-source="{html.escape(where)} {side}">'
                     f"{col.media.escape_media_filenames(text)}</section>"
                 )
         media_dir = Path(col.media.dir())
@@ -54,19 +63,93 @@ def test_real_anki_card_html_typesets_cleanly(tmp_path: Path) -> None:
     page = tmp_path / "cards.html"
     page.write_text(
         f'<!doctype html><html><head><meta charset="utf-8"><base href="{media_dir.as_uri()}/">'
-        f"<style>{css}</style><script>{config_js}</script>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<style>{css}</style><style>section.pv-card {{ padding: 0 16px; }}</style><script>{config_js}</script>"
         f'<script src="{(mathjax / "tex-chtml-full.js").as_uri()}"></script></head>'
-        f'<body class="card nightMode">{"".join(sections)}</body></html>',
+        f'<body class="card nightMode" style="margin:0">{"".join(sections)}</body></html>',
         encoding="utf-8",
     )
+    return AnkiPage(page, len(sections))
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    executable = chromium_path()
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:
-        browser: Any = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page()
-            tab.goto(page.as_uri())
-            tab.wait_for_function("document.documentElement.dataset.mathjax === 'ready'", timeout=180_000)
-            result = tab.evaluate(PROBE_MATH)
-        finally:
-            browser.close()
-    assert len(result) == len(sections) > 0
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def opened(chromium: Any, page: AnkiPage, width: int) -> Any:
+    tab = chromium.new_page(viewport={"width": width, "height": 900})
+    tab.goto(page.path.as_uri())
+    tab.wait_for_function("document.documentElement.dataset.mathjax === 'ready'", timeout=180_000)
+    return tab
+
+
+def test_real_anki_card_html_typesets_cleanly(chromium: Any, anki_page: AnkiPage) -> None:
+    tab = opened(chromium, anki_page, 1000)
+    try:
+        result = tab.evaluate(PROBE_MATH)
+    finally:
+        tab.close()
+    assert len(result) == anki_page.sides > 0
     assert failures(result) == []
+
+
+# With every fold open: each card side at 390 px. Code must wrap (never scroll or clip), nothing
+# may make the card wider than the phone; tables and formulas may scroll inside their own box.
+PROBE_PHONE = """() => {
+  for (const d of document.querySelectorAll('details')) d.open = true;
+  const bad = [];
+  for (const side of document.querySelectorAll('section.pv-card')) {
+    const box = side.getBoundingClientRect();
+    if (side.scrollWidth > side.clientWidth + 1) bad.push(side.dataset.source + ': card wider than the phone');
+    for (const pre of side.querySelectorAll('pre')) {
+      if (pre.scrollWidth > pre.clientWidth + 1) bad.push(side.dataset.source + ': code scrolls sideways: '
+        + pre.textContent.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 60));
+    }
+    for (const el of side.querySelectorAll('pre, table, div.arithmatex, img, p, li')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > box.right + 1) bad.push(side.dataset.source + ': ' + el.tagName + ' sticks out of the card');
+    }
+  }
+  return {bad, sides: document.querySelectorAll('section.pv-card').length,
+          pres: document.querySelectorAll('pre').length};
+}"""
+
+
+def test_every_answer_side_fits_a_phone_with_folds_open(chromium: Any, anki_page: AnkiPage) -> None:
+    tab = opened(chromium, anki_page, 390)
+    try:
+        result = tab.evaluate(PROBE_PHONE)
+    finally:
+        tab.close()
+    assert result["sides"] == anki_page.sides and result["pres"] > 0
+    assert result["bad"] == []
+
+
+PROBE_FOLD = """() => {
+  const folds = [...document.querySelectorAll('section[data-side="back"] details.fold')];
+  const height = d => d.getBoundingClientRect().height;
+  const summary = d => d.querySelector('summary').getBoundingClientRect().height;
+  // closed: the fold is as tall as its summary line; opened: its content adds height
+  const closed = folds.filter(d => !d.open && summary(d) > 0 && height(d) <= summary(d) + 2);
+  const first = folds[0], before = height(first);
+  first.querySelector('summary').click();
+  return {folds: folds.length, closed: closed.length, grows: height(first) > before + 10,
+          fronts: document.querySelectorAll('section[data-side="front"] details.fold').length};
+}"""
+
+
+def test_folds_are_closed_until_the_learner_opens_them(chromium: Any, anki_page: AnkiPage) -> None:
+    tab = opened(chromium, anki_page, 390)
+    try:
+        result = tab.evaluate(PROBE_FOLD)
+    finally:
+        tab.close()
+    assert result["folds"] > 0 and result["closed"] == result["folds"]
+    assert result["grows"]
+    assert result["fronts"] == 0  # a basic card's fold is on its back only

@@ -7,6 +7,7 @@ from pathlib import Path
 from anki_support import import_package, open_collection
 from deckbuilder.config import load_config
 from deckbuilder.pipeline import build, gather
+from deckbuilder.retired import load_retired, retired_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,12 +19,14 @@ def test_real_deck_is_strict_clean() -> None:
 
 
 def test_real_deck_builds_and_imports(tmp_path: Path) -> None:
-    package, report = build(load_config(ROOT), tmp_path, update_ledger=False)
+    config = load_config(ROOT)
+    package, report = build(config, tmp_path, update_ledger=False)
     assert package is not None
+    retired, _ = load_retired(*retired_path(config))
     col = open_collection(tmp_path / "anki")
     try:
         log = import_package(col, package)
-        assert len(log.new) == len(report.cards)
+        assert len(log.new) == len(report.cards) + len(retired)  # removal notices ship too
         assert len(log.conflicting) == 0
         for cid in col.find_cards(""):
             output = col.get_card(cid).render_output()

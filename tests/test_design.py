@@ -228,3 +228,21 @@ def test_new_card_queue_in_the_real_anki_follows_the_declared_order(make_project
         assert ids == ["z-1", "z-2", "a-1", "a-2", "b-1", "b-2", "m-two"]
     finally:
         col.close()
+
+
+def test_preview_makes_one_card_per_cloze_number_as_anki_does(make_project: MakeProject) -> None:
+    from deckbuilder.preview import card_sides
+
+    cloze = "## 填空\n<!-- id: m-two; type: cloze -->\n{{c1::甲}}与{{c2::乙::提示}}，再{{c1::丙}}。\n"
+    root = make_project({"cards/more/more.md": cloze})
+    config = load_config(root)
+    rendered = next(r for r in gather(config).report.rendered if r.card.id == "m-two")
+    first, second = card_sides(config, rendered)
+    assert (first.ordinal, second.ordinal, first.anchor, second.source) == (1, 2, "m-two-c1", "cards/more/more.md:1 c2")
+    assert "[...]与乙，再[...]" in first.front.replace('<span class="cloze" data-ordinal="1">', "").replace(
+        "</span>", ""
+    )
+    assert "甲与[提示]，再丙" in second.front.replace('<span class="cloze" data-ordinal="2">', "").replace(
+        "</span>", ""
+    )
+    assert '<span class="cloze" data-ordinal="2">乙</span>' in second.back and "甲" in second.back

@@ -45,7 +45,7 @@ BASIC = NoteType(
     name="deckbuilder 问答 (Basic)",
     fields=("Question", "Answer", "Source"),
     front='<div class="q">{{Question}}</div>',
-    back='<div class="q">{{Question}}</div>\n<hr id="answer">\n<div class="a">{{Answer}}</div>\n' + SOURCE_LINE,
+    back='<div class="q q-back">{{Question}}</div>\n<hr id="answer">\n<div class="a">{{Answer}}</div>\n' + SOURCE_LINE,
     is_cloze=False,
 )
 CLOZE = NoteType(

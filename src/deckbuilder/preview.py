@@ -48,18 +48,21 @@ def find_mathjax(config: DeckConfig, explicit: str | None, only_explicit: bool =
     return None
 
 
-def render_cloze(text: str, reveal: bool) -> str:
-    """What Anki shows for a cloze field: deletions hidden on the front, shown on the back.
+def render_cloze(text: str, reveal: bool, ordinal: int) -> str:
+    """What Anki shows on card `ordinal` of a cloze note: that number's deletions hidden on the
+    front and marked on the back; every other deletion shown as plain text on both sides.
 
     Inside math Anki puts plain `[...]` (no markup), outside it a `span.cloze`.
     """
 
     def outside(m: re.Match[str]) -> str:
+        if int(m.group(1)) != ordinal:
+            return m.group(2)
         shown = m.group(2) if reveal else f"[{m.group(3) or '...'}]"
         return f'<span class="cloze" data-ordinal="{m.group(1)}">{shown}</span>'
 
     def inside_math(m: re.Match[str]) -> str:
-        return m.group(2) if reveal else "[...]"
+        return m.group(2) if reveal or int(m.group(1)) != ordinal else "[...]"
 
     parts: list[str] = []
     pos = 0
@@ -71,11 +74,11 @@ def render_cloze(text: str, reveal: bool) -> str:
     return "".join(parts)
 
 
-def fill(template: str, fields: dict[str, str], reveal: bool) -> str:
+def fill(template: str, fields: dict[str, str], reveal: bool, ordinal: int = 0) -> str:
     def field(m: re.Match[str]) -> str:
         name = m.group(1)
         if name.startswith("cloze:"):
-            return render_cloze(fields[name.removeprefix("cloze:")], reveal)
+            return render_cloze(fields[name.removeprefix("cloze:")], reveal, ordinal)
         return fields[name]
 
     return FIELD.sub(field, template)
@@ -86,9 +89,19 @@ class PreviewCard:
     rendered: RenderedCard
     front: str
     back: str
+    ordinal: int = 0  # the cloze number this card tests (Anki makes one card per number)
+
+    @property
+    def anchor(self) -> str:
+        return self.rendered.card.id + (f"-c{self.ordinal}" if self.ordinal else "")
+
+    @property
+    def source(self) -> str:
+        return str(self.rendered.card.location) + (f" c{self.ordinal}" if self.ordinal else "")
 
 
-def card_sides(config: DeckConfig, rendered: RenderedCard) -> PreviewCard:
+def card_sides(config: DeckConfig, rendered: RenderedCard) -> list[PreviewCard]:
+    """The cards Anki makes from this note: one, or one per cloze number."""
     content = note_content(config, rendered)
     card = rendered.card
     source = (
@@ -97,7 +110,13 @@ def card_sides(config: DeckConfig, rendered: RenderedCard) -> PreviewCard:
     )
     note_type: NoteType = CLOZE if card.card_type is CardType.CLOZE else BASIC
     fields = dict(zip(note_type.fields, (*content.fields, source), strict=True))
-    return PreviewCard(rendered, fill(note_type.front, fields, False), fill(note_type.back, fields, True))
+    if not note_type.is_cloze:
+        return [PreviewCard(rendered, fill(note_type.front, fields, False), fill(note_type.back, fields, True))]
+    ordinals = sorted({int(n) for n, _, _ in DELETION.findall(fields[note_type.fields[0]])}) or [1]
+    return [
+        PreviewCard(rendered, fill(note_type.front, fields, False, n), fill(note_type.back, fields, True, n), n)
+        for n in ordinals
+    ]
 
 
 def _asset(name: str) -> str:
@@ -153,9 +172,9 @@ def _article(card: PreviewCard) -> str:
         f' <span class="pv-tag">#{html.escape(t)}</span>' for t in c.tags
     )
     return (
-        f'<article class="pv-card" id="card-{html.escape(c.id)}" data-source="{html.escape(str(c.location))}"'
+        f'<article class="pv-card" id="card-{html.escape(card.anchor)}" data-source="{html.escape(card.source)}"'
         f' data-tags="{html.escape(" ".join(c.tags))}" data-search="{html.escape(search)}">'
-        f'<div class="pv-meta"><a href="#card-{html.escape(c.id)}">{html.escape(c.id)}</a>'
+        f'<div class="pv-meta"><a href="#card-{html.escape(card.anchor)}">{html.escape(card.anchor)}</a>'
         f" · {html.escape(str(c.location))} · {c.card_type.value} {meta}</div>"
         f'<div class="pv-side pv-front"><div class="pv-label">正面</div>{card.front}</div>'
         f'<div class="pv-side pv-back"><div class="pv-label">背面</div>{card.back}</div>'
@@ -165,7 +184,7 @@ def _article(card: PreviewCard) -> str:
 
 def write_preview(config: DeckConfig, rendered: list[RenderedCard], out_dir: Path, mathjax: Path | None) -> Path:
     """Write index.html, media and MathJax into out_dir; returns the index path."""
-    cards = [card_sides(config, r) for r in rendered]
+    cards = [side for r in rendered for side in card_sides(config, r)]
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, source in sorted({m for r in rendered for m in r.media}):
         atomic_write(out_dir / name, source.read_bytes())
@@ -186,7 +205,7 @@ def write_preview(config: DeckConfig, rendered: list[RenderedCard], out_dir: Pat
 
 def _index_json(cards: list[PreviewCard]) -> str:
     """Card ids with their source locations, for tools that check the page."""
-    rows = [{"id": c.rendered.card.id, "source": str(c.rendered.card.location)} for c in cards]
+    rows = [{"id": c.anchor, "source": c.source} for c in cards]
     return json.dumps(rows, ensure_ascii=False, indent=0) + "\n"
 
 

@@ -179,7 +179,7 @@ class Renderer:
     def convert(self, text: str) -> str:
         self.md.reset()
         html_text: str = self.md.convert(separate_lists(text))
-        return html_text
+        return wrap_code_lines(html_text) if "<pre>" in html_text else html_text
 
     def render(self, card: Card) -> tuple[RenderedCard, list[Diagnostic]]:
         problems: list[Diagnostic] = []
@@ -330,6 +330,23 @@ def _starts_list(line: str, previous: str) -> bool:
     """A top-level list item right under a top-level paragraph line."""
     indented = line.startswith((" ", "\t")) or previous.startswith((" ", "\t"))
     return bool(LIST_ITEM.match(line)) and bool(previous.strip()) and not LIST_ITEM.match(previous) and not indented
+
+
+CODE_BODY = re.compile(r"(<pre><span></span><code>)(.*?)(</code></pre>)", re.S)
+
+
+def wrap_code_lines(html_text: str) -> str:
+    """Each line of highlighted code in its own block, so that a line too long for a phone wraps
+    with a hanging indent and a continuation mark (the note CSS) instead of scrolling sideways.
+    Pygments closes every token span at the end of its line, so lines split cleanly."""
+
+    def wrap(m: re.Match[str]) -> str:
+        lines = m.group(2).split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return m.group(1) + "".join(f'<span class="line">{line}\n</span>' for line in lines) + m.group(3)
+
+    return CODE_BODY.sub(wrap, html_text)
 
 
 FOLD_LABEL = "详解"

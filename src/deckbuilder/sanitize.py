@@ -35,7 +35,7 @@ STYLE_PROPERTIES = frozenset({"text-align"})
 URL_ATTRIBUTES = frozenset({"href", "src"})
 # Classes our renderer writes: Pygments token classes, code and math wrappers, the fold. A class
 # from card text could borrow Anki's or the deck's own styles (cover the card, hide the answer).
-ALLOWED_CLASSES = frozenset({*STANDARD_TYPES.values(), "highlight", "arithmatex", "fold"} - {""})
+ALLOWED_CLASSES = frozenset({*STANDARD_TYPES.values(), "highlight", "arithmatex", "fold", "line"} - {""})
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 # What a browser ignores in a URL: leading/trailing C0 controls and spaces, tabs and newlines anywhere.
 URL_IGNORED = re.compile(r"[\t\n\r]")
