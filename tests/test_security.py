@@ -274,3 +274,14 @@ def test_the_cleaner_reports_anything_the_check_missed(monkeypatch: pytest.Monke
     rendered, problems = render.Renderer(render.RenderContext(Path("."))).render(hostile)
     assert [p.message for p in problems] == ["the HTML cleaner had to remove something the check let through"]
     assert "onclick" not in rendered.answer_html
+
+
+def test_a_card_over_the_size_limit_is_an_error_and_not_rendered() -> None:
+    body = "\n".join(["[a](" * 900] * 3)  # a paragraph Markdown's link pattern is quadratic on
+    data = f"## 问\n<!-- id: a -->\n\n{body}\n".encode()
+    cards, problems = parse_bytes(data, "x.md", "s")
+    assert cards == ()
+    size = len("问") + len("\n") + 3 * (len("[a](") * 900 + len("\n"))  # heading, blank line, three lines
+    assert [(p.location.line, p.message) for p in problems] == [
+        (1, f"card is {size} characters; the limit is 8000 (one card, one retrieval: split it)")
+    ]

@@ -42,6 +42,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_FILE_BYTES = 1_000_000
 MAX_LINE = 4000  # characters; longer lines make Markdown's inline patterns slow for nothing
 MAX_NESTING = 16  # block quote and list levels on one line
+MAX_CARD_CHARS = 8000  # three times the longest card of the deck
 
 
 def decode(data: bytes, where: str) -> tuple[str | None, list[Diagnostic]]:
@@ -241,6 +242,15 @@ class _Splitter:
         if not answer.strip() and draft.meta.card_type is CardType.BASIC:
             self.problems.append(error(where, "empty answer"))
         leading = _leading_blank_lines(body) if answer else 0
+        size = sum(len(line) for line in draft.body) + len(draft.heading)
+        if size > MAX_CARD_CHARS:  # Markdown's inline patterns are quadratic on some long paragraphs
+            self.problems.append(
+                error(
+                    where,
+                    f"card is {size} characters; the limit is {MAX_CARD_CHARS} (one card, one retrieval: split it)",
+                )
+            )
+            return
         self.cards.append(
             Card(
                 id=draft.meta.id,
