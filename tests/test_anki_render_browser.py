@@ -137,9 +137,13 @@ PROBE_FOLD = """() => {
   const summary = d => d.querySelector('summary').getBoundingClientRect().height;
   // closed: the fold is as tall as its summary line; opened: its content adds height
   const closed = folds.filter(d => !d.open && summary(d) > 0 && height(d) <= summary(d) + 2);
-  const first = folds[0], before = height(first);
-  first.querySelector('summary').click();
-  return {folds: folds.length, closed: closed.length, grows: height(first) > before + 10,
+  let grows = false;
+  if (folds.length) {
+    const first = folds[0], before = height(first);
+    first.querySelector('summary').click();
+    grows = height(first) > before + 10;
+  }
+  return {folds: folds.length, closed: closed.length, grows,
           fronts: document.querySelectorAll('section[data-side="front"] details.fold').length};
 }"""
 
