@@ -24,6 +24,7 @@ from .fastlex import fast_lexer
 from .media import assets_problem, image_problem
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, error, warning
 from .sanitize import clean_field, unsafe_html
+from .texguard import undefined_tex
 
 RENDERER_VERSION = "1"
 
@@ -493,7 +494,9 @@ def check_math(rendered: str, source: str, where: Location) -> list[Diagnostic]:
                 tex = html.unescape(tex)
             if CLOZE_OPEN in tex or CLOZE_CLOSE in tex:
                 tex = tex.replace(CLOZE_OPEN, "").replace(CLOZE_CLOSE, "")
+            line = _source_line(source, where.line, tex)
             for message in math_problems(tex):
-                line = _source_line(source, where.line, tex)
-                problems.append(error(Location(where.path, line), f"{message}: {tex.strip()[:60]!r}"))
+                problems.append(error(Location(where.path, line), f"{message}: '{tex.strip()[:60]}'"))
+            for needle, message in undefined_tex(tex):
+                problems.append(error(Location(where.path, _source_line(source, where.line, needle, line)), message))
     return problems
