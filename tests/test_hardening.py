@@ -207,8 +207,8 @@ def test_hand_edited_ledger_is_an_error_not_a_reset(make_project: MakeProject, t
     result = subprocess.run(build_cmd(root, tmp_path / "out"), capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert (
-        "cards/ledger.json: error: ledger entry cards.b-one needs 'hash' (string), 'mod' (positive integer) and 'version'"
-        in result.stderr
+        "cards/ledger.json: error: ledger entry cards.b-one needs 'hash' (string), 'mod' (seconds since 1970, "
+        "before 2100) and 'version' (X.Y.Z)" in result.stderr
     )
     assert (root / "cards/ledger.json").read_text() == ledger  # untouched
     assert not (tmp_path / "out").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from browser_support import missing
+from conftest import MakeProject
 from deckbuilder.parse import split_cards
 from deckbuilder.render import RenderContext, Renderer
 
@@ -64,3 +65,88 @@ def test_data_knows_the_macros_the_deck_uses(name: str) -> None:
     from deckbuilder.texguard import mathjax_tex
 
     assert name in mathjax_tex()[0]
+
+
+# Odd files and state: never a traceback or a silent merge.
+
+
+def parse_file_bytes(data: bytes) -> tuple[list[str], list[tuple[int, str]]]:
+    from deckbuilder.parse import parse_bytes
+
+    cards, problems = parse_bytes(data, "x.md", "s")
+    return [c.id for c in cards], [(p.location.line, p.message) for p in problems]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_crlf_and_lone_cr_files_read_like_lf(newline: str) -> None:
+    text = "## 一？\n<!-- id: a -->\n\n答一。\n\n## 二？\n<!-- id: b -->\n\n答二。\n"
+    ids, problems = parse_file_bytes(text.replace("\n", newline).encode())
+    assert (ids, problems) == (["a", "b"], [])
+
+
+def test_only_newline_ends_a_line() -> None:
+    text = "## 一？\n<!-- id: a -->\n\n答\u2028## 不是标题\u0085也不是\n"
+    ids, problems = parse_file_bytes(text.encode())
+    assert (ids, problems) == (["a"], [])
+
+
+@pytest.mark.parametrize("prefix", ["\ufeff## ", "\u200b## ", "＃＃ ", "##"])
+def test_a_heading_lookalike_is_an_error_not_a_merge(prefix: str) -> None:
+    text = f"## 一？\n<!-- id: a -->\n\n答。\n\n{prefix}二？\n<!-- id: b -->\n\n答二。\n"
+    ids, problems = parse_file_bytes(text.encode())
+    assert ids == ["a"]
+    assert problems[0][0] == 6 and "looks like a card heading but is not one" in problems[0][1]
+
+
+def test_the_same_problem_twice_is_reported_at_each_line() -> None:
+    source = "## 问\n<!-- id: a -->\n\n<b onclick=x>一</b>\n\n<b onclick=y>二</b>\n"
+    assert [line for line, message in problems_of(source) if "onclick" in message] == [4, 6]
+
+
+def test_cloze_protection_characters_cannot_come_from_authors() -> None:
+    _, problems = parse_file_bytes("## 问\n<!-- id: a -->\n\n答\ue000案\n".encode())
+    assert problems == [(4, "U+E000 is reserved by deckbuilder")]
+
+
+def test_ids_keeps_a_crlf_file_crlf(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conftest import DECK_TOML, SYLLABUS
+    from deckbuilder.cli import main
+
+    (tmp_path / "cards/basics").mkdir(parents=True)
+    (tmp_path / "deck.toml").write_text(DECK_TOML, encoding="utf-8")
+    (tmp_path / "syllabus").mkdir()
+    (tmp_path / "syllabus/questions.yaml").write_text(SYLLABUS, encoding="utf-8")
+    card = tmp_path / "cards/basics/a.md"
+    card.write_bytes("\ufeff## 问？\r\n\r\n答。\r\n".encode())
+    result = CliRunner().invoke(main, ["ids", "--project", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    data = card.read_bytes()
+    assert data.startswith("\ufeff## 问？\r\n<!-- id: basics-".encode()) and b"\n" not in data.replace(b"\r\n", b"")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        '{"hash": "x", "mod": 99999999999999999999, "version": "1.0.0"}',
+        '{"hash": "x", "mod": true, "version": "1.0.0"}',
+        '{"hash": "x", "mod": 1700000000, "version": "1.0 .0"}',
+    ],
+)
+def test_hand_edited_ledger_values_are_errors(entry: str, make_project: MakeProject) -> None:
+    from deckbuilder.config import load_config
+    from deckbuilder.pipeline import gather
+
+    root = make_project({"cards/ledger.json": f'{{"format": 1, "notetypes": {{}}, "cards": {{"b-one": {entry}}}}}'})
+    errors = [str(d) for d in gather(load_config(root)).report.errors()]
+    assert any(e.startswith("cards/ledger.json: error: ledger entry cards.b-one needs") for e in errors), errors
+
+
+def test_deeply_nested_ledger_is_an_error(make_project: MakeProject) -> None:
+    from deckbuilder.config import load_config
+    from deckbuilder.pipeline import gather
+
+    root = make_project({"cards/ledger.json": "[" * 100_000 + "]" * 100_000})
+    errors = [str(d) for d in gather(load_config(root)).report.errors()]
+    assert "cards/ledger.json: error: ledger is nested too deeply to be a ledger" in errors

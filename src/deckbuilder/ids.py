@@ -6,6 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from .fsutil import TextFile, split_lines
 from .model import Card
 from .parse import METADATA
 
@@ -35,7 +36,8 @@ def assign_ids(root: Path, cards: list[Card]) -> dict[str, list[tuple[int, str]]
         assigned.setdefault(card.location.path, []).append((card.location.line, card_id))
     for relpath, items in assigned.items():
         path = root / relpath
-        lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+        source = TextFile.read(path)
+        lines = split_lines(source.text)
         # Bottom-up, so that inserted lines do not shift the headings still to do.
         for heading_line, card_id in sorted(items, reverse=True):
             after = heading_line  # index of the line after the heading
@@ -45,5 +47,5 @@ def assign_ids(root: Path, cards: list[Card]) -> dict[str, list[tuple[int, str]]
                     lines[after] = f"<!-- id: {card_id}" + (f"; {body}" if body else "") + " -->\n"
             else:
                 lines.insert(after, f"<!-- id: {card_id} -->\n")
-        path.write_text("".join(lines), encoding="utf-8")
+        source.write(path, "".join(lines))
     return assigned

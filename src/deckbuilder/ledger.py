@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from .model import Diagnostic, Location, error
 
 LEDGER_NAME = "ledger.json"
 LEDGER_FORMAT = 1
+MAX_MOD = 4_102_444_800  # 2100-01-01: Anki's note ids are milliseconds, and sqlite integers have 63 bits
+VERSION = re.compile(r"^\d{1,6}\.\d{1,6}\.\d{1,6}$")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ def load_ledger(path: Path, relpath: str) -> tuple[Ledger, list[Diagnostic]]:
         return Ledger({}, {}), [error(where, f"cannot read ledger: {exc}")]
     except json.JSONDecodeError as exc:
         return Ledger({}, {}), [error(Location(relpath, exc.lineno), f"ledger is not valid JSON: {exc.msg}")]
+    except RecursionError:
+        return Ledger({}, {}), [error(where, "ledger is nested too deeply to be a ledger")]
     problems: list[Diagnostic] = []
     if not isinstance(data, dict) or data.get("format") != LEDGER_FORMAT:
         return Ledger({}, {}), [error(where, f'ledger must be an object with "format": {LEDGER_FORMAT}')]
@@ -84,8 +89,10 @@ def load_ledger(path: Path, relpath: str) -> tuple[Ledger, list[Diagnostic]]:
                 isinstance(value, dict)
                 and isinstance(value.get("hash"), str)
                 and isinstance(value.get("mod"), int)
-                and value["mod"] > 0
+                and not isinstance(value["mod"], bool)
+                and 0 < value["mod"] < MAX_MOD
                 and isinstance(value.get("version"), str)
+                and VERSION.match(value["version"]) is not None
                 and value.get("type", "") in ("", "basic", "cloze")
             ):
                 entries[key] = Entry(value["hash"], value["mod"], value["version"], value.get("type", ""))
@@ -93,7 +100,8 @@ def load_ledger(path: Path, relpath: str) -> tuple[Ledger, list[Diagnostic]]:
                 problems.append(
                     error(
                         where,
-                        f"ledger entry {name}.{key} needs 'hash' (string), 'mod' (positive integer) and 'version'"
+                        f"ledger entry {name}.{key} needs 'hash' (string), 'mod' (seconds since 1970, before 2100) "
+                        "and 'version' (X.Y.Z)"
                         " (and an optional 'type': basic or cloze)",
                     )
                 )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from .fsutil import normalize_newlines, split_lines
 from .model import Card, CardType, CodeBlock, Diagnostic, Location, SourceFile, error
 
 CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*)|[ \t]*)$")  # no lazy group before [ \t]*$: linear time
@@ -21,6 +22,9 @@ METADATA = re.compile(r"^[ \t]*<!--(?P<body>(?:[^-]|-(?!->))*)-->[ \t]*$")
 BACK_MARKER = re.compile(r"^[ \t]*<!--[ \t]*back[ \t]*-->[ \t]*$")
 FOLD_MARKER = re.compile(r"^[ \t]*<!--[ \t]*fold(?:[ \t]*:(?P<label>[^\n]*?))?[ \t]*-->[ \t]*$")
 MAX_FOLD_LABEL = 20
+# '##' after an invisible character, full-width '＃', or with no space: a heading Markdown and this
+# splitter would not see, silently merging the card into the one before.
+LOOKALIKE_HEADING = re.compile(r"^[\ufeff\u200b\u200c\u200d\u2060\u00a0\u3000 \t]*[#＃]{2}(?!#)")
 CARD_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SYLLABUS_ID = re.compile(r"^Q\d{3}$")
 TAG = re.compile(r"^[A-Za-z0-9_:\-]+$")
@@ -39,6 +43,7 @@ class Metadata:
 # C0 controls other than tab and newline: U+001F is Anki's field separator (one makes the whole
 # package unimportable), the others are dropped by its importer or hide structure.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+RESERVED = re.compile("[\ue000\ue001]")  # stand for cloze markers while Markdown runs
 MAX_FILE_BYTES = 1_000_000
 MAX_LINE = 4000  # characters; longer lines make Markdown's inline patterns slow for nothing
 MAX_NESTING = 16  # block quote and list levels on one line
@@ -51,16 +56,21 @@ def decode(data: bytes, where: str) -> tuple[str | None, list[Diagnostic]]:
     if len(data) > MAX_FILE_BYTES:
         return None, [error(Location(where), f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")]
     try:
-        text = data.decode("utf-8-sig")
+        text = normalize_newlines(data.decode("utf-8-sig"))  # CRLF and lone-CR files read as LF
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = normalize_newlines(data[: exc.start].decode("utf-8", "replace")).count("\n") + 1
         return None, [error(Location(where, line), "file is not valid UTF-8")]
     problems = [
         error(
             Location(where, text.count("\n", 0, m.start()) + 1),
             f"control character U+{ord(m.group(0)):04X} is not allowed",
         )
-        for m in CONTROL.finditer(text.replace("\r\n", "\n").replace("\r", "\n"))
+        for m in CONTROL.finditer(text)
+    ] + [
+        error(
+            Location(where, text.count("\n", 0, m.start()) + 1), f"U+{ord(m.group(0)):04X} is reserved by deckbuilder"
+        )
+        for m in RESERVED.finditer(text)
     ]
     for number, content in enumerate(text.split("\n"), 1):
         if len(content) > MAX_LINE:
@@ -307,7 +317,7 @@ class _Splitter:
 
 
 def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[Diagnostic]]:
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     start, file_tags, problems = _front_matter(lines, where)
     splitter = _Splitter(where, subdeck, file_tags)
     splitter.problems.extend(problems)
@@ -340,6 +350,14 @@ def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[D
         if (m := CARD_HEADING.match(content)) is not None:
             splitter.start((m.group(1) or "").strip(), number)
             continue
+        if LOOKALIKE_HEADING.match(content):
+            splitter.problems.append(
+                error(
+                    splitter.loc(number),
+                    "this line looks like a card heading but is not one: write '## ' (ASCII '#', a space, "
+                    "no invisible or full-width character before it)",
+                )
+            )
         stripped = content.strip()
         for opener, closer in (("$$", "$$"), ("\\[", "\\]")):
             if stripped.startswith(opener) and closer not in stripped[len(opener) :]:
@@ -372,7 +390,7 @@ def _feed(splitter: _Splitter, text: str, number: int, hidden: bool = False, cod
 
 def _leading_blank_lines(lines: list[str]) -> int:
     text = "".join(lines)
-    return len(lines) - len(text.lstrip("\n").splitlines(keepends=True))
+    return len(lines) - len(split_lines(text.lstrip("\n")))
 
 
 def _store_code(splitter: _Splitter, info: str, code: list[str], line: int, closing: str) -> None:

@@ -223,8 +223,10 @@ class Renderer:
         # images, classes and TeX that MathJax would find. nh3 then cleans it as a last guard.
         names = frozenset(media) | refused
         for fragment, origin in zip(shipped, origins, strict=True):
+            seen: dict[str, int] = {}
             for needle, message in unsafe_html(fragment, names):
-                problems.append(error(Location(card.location.path, _locate(origin, needle)), message))
+                nth = seen[needle] = seen.get(needle, -1) + 1
+                problems.append(error(Location(card.location.path, _locate(origin, needle, nth)), message))
         cleaned: list[str] = []
         for fragment in shipped:
             result, changed = clean_field(fragment)
@@ -364,11 +366,19 @@ def plain_paragraph(text: str) -> str:
     return f"<p>{text.strip()}</p>" if text.strip() else ""
 
 
-def _locate(origin: list[tuple[str, int]], needle: str) -> int:
-    """The source line of `needle` in a field made from these (text, first line) parts."""
-    for text, line in origin:
-        if (found := _source_line(text, line, needle, 0)) != 0:
-            return found
+def _locate(origin: list[tuple[str, int]], needle: str, nth: int = 0) -> int:
+    """The source line of the `nth` line holding `needle` in a field made from these (text, first
+    line) parts: the same problem twice is reported at each of its lines."""
+    probe = needle.strip().split("\n")[0].lower()
+    if probe:
+        hits = [
+            line + offset
+            for text, line in origin
+            for offset, row in enumerate(text.split("\n"))
+            if probe in row.lower()
+        ]
+        if hits:
+            return hits[min(nth, len(hits) - 1)]
     return origin[0][1]
 
 
@@ -378,9 +388,9 @@ def _source_line(text: str, first_line: int, needle: str, default: int | None = 
     Falls back to `default`, or to `first_line` when no default is given.
     """
     stripped = needle.strip()
-    probe = stripped.splitlines()[0].lower() if stripped else ""
+    probe = stripped.split("\n")[0].lower() if stripped else ""
     if probe:
-        for offset, line in enumerate(text.splitlines()):
+        for offset, line in enumerate(text.split("\n")):
             if probe in line.lower():
                 return first_line + offset
     return first_line if default is None else default

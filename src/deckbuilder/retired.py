@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import DeckConfig
-from .fsutil import atomic_write
-from .ledger import Ledger
+from .fsutil import TextFile, split_lines
+from .ledger import VERSION, Ledger
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, error
 from .parse import CONTROL
 from .texguard import forbidden_tex
@@ -52,6 +52,8 @@ def load_retired(path: Path, relpath: str) -> tuple[dict[str, Retired], list[Dia
         return {}, [error(where, f"cannot read the retired ids: {exc}")]
     except json.JSONDecodeError as exc:
         return {}, [error(Location(relpath, exc.lineno), f"retired ids are not valid JSON: {exc.msg}")]
+    except RecursionError:
+        return {}, [error(where, "retired ids are nested too deeply")]
     if not isinstance(data, dict) or data.get("format") != RETIRED_FORMAT or not isinstance(data.get("retired"), dict):
         return {}, [error(where, f'retired ids must be an object with "format": {RETIRED_FORMAT} and "retired"')]
     retired: dict[str, Retired] = {}
@@ -61,6 +63,7 @@ def load_retired(path: Path, relpath: str) -> tuple[dict[str, Retired], list[Dia
         if (
             isinstance(entry, dict)
             and all(isinstance(entry.get(k), str) for k in keys)
+            and VERSION.match(entry["version"]) is not None
             and entry.get("card_type", "basic") in ("basic", "cloze")
         ):
             retired[card_id] = Retired(
@@ -72,7 +75,9 @@ def load_retired(path: Path, relpath: str) -> tuple[dict[str, Retired], list[Dia
                 card_type=entry.get("card_type", "basic"),
             )
         else:
-            problems.append(error(where, f"retired entry '{card_id}' needs {', '.join(keys)} (strings)"))
+            problems.append(
+                error(where, f"retired entry '{card_id}' needs {', '.join(keys)} (strings; version as X.Y.Z)")
+            )
             continue
         problems += [
             error(where, f"retired entry '{card_id}': {message}") for message in text_problems(retired[card_id])
@@ -143,10 +148,11 @@ def notice(config: DeckConfig, entry: Retired, relpath: str) -> RenderedCard:
 def remove_card(root: Path, card: Card, next_line: int | None) -> None:
     """Cut a card's lines (heading to the next card or the end) out of its file."""
     path = root / card.location.path
-    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    source = TextFile.read(path)
+    lines = split_lines(source.text)
     end = (next_line - 1) if next_line else len(lines)
     del lines[card.location.line - 1 : end]
-    atomic_write(path, "".join(lines).encode("utf-8"))
+    source.write(path, "".join(lines))
 
 
 def plain_question(markdown_text: str) -> str:
