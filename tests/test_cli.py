@@ -36,8 +36,8 @@ def test_check_reports_path_line_errors(make_project: MakeProject) -> None:
     result = run(root, "check")
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert "cards/basics/basics.md:11: error: 1 unclosed '{' in math: '\\\\frac{a}{b'" in lines
-    assert "cards/basics/basics.md:14: error: unknown code language 'pyhton'" in lines
+    assert "cards/basics/basics.md:11: error: 1 unclosed '{' in math: '\\frac{a}{b'" in lines
+    assert "cards/basics/basics.md:14: error: unknown code language 'pyhton'; did you mean 'python'?" in lines
     assert "cards/more/dup.md:1: error: duplicate card id 'b-one' (first used at cards/basics/basics.md:7)" in lines
     assert "Traceback" not in result.stderr
 
@@ -148,7 +148,7 @@ def test_invalid_config(make_project: MakeProject) -> None:
     root = make_project({"deck.toml": 'title = "x"\nslug = "Bad Slug"\n'})
     result = run(root, "check")
     assert result.returncode == 1
-    assert "deck.toml: error: 'slug' = 'Bad Slug' has an invalid form" in result.stderr
+    assert "deck.toml:2: error: 'slug' = 'Bad Slug' has an invalid form" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -132,7 +132,10 @@ def build_cmd(root: Path, out: Path) -> list[str]:
 
 
 def test_full_disk_leaves_previous_output_intact(make_project: MakeProject, tmp_path: Path) -> None:
-    """A write that fails (file size limit, as a full disk would) keeps the old package whole."""
+    """A write that fails (file size limit, as a full disk would) keeps the old package whole.
+
+    The ledger (about 30 KB here) is written before the package, so it is the write that fails:
+    a build that cannot write its ledger leaves the previous package in place."""
     import resource
 
     root = big_project(make_project, 200)
@@ -140,6 +143,8 @@ def test_full_disk_leaves_previous_output_intact(make_project: MakeProject, tmp_
     assert subprocess.run(build_cmd(root, out), capture_output=True, check=False).returncode == 0
     package = out / "mini-1.0.0.apkg"
     before = package.read_bytes()
+    ledger = (root / "cards/ledger.json").read_bytes()
+    assert len(ledger) > 20_000
     (root / "cards/more/more.md").write_text("## 改过的\n<!-- id: m-two -->\n新答案\n", encoding="utf-8")
 
     def limit() -> None:
@@ -149,6 +154,7 @@ def test_full_disk_leaves_previous_output_intact(make_project: MakeProject, tmp_
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
     assert package.read_bytes() == before
+    assert (root / "cards/ledger.json").read_bytes() == ledger
     assert sorted(p.name for p in out.iterdir()) == ["mini-1.0.0.apkg"]
 
 

@@ -264,7 +264,7 @@ def test_corrupt_retired_file_is_an_error(make_project: MakeProject) -> None:
     result = cli(root, "check")
     assert result.returncode == 1
     assert (
-        "cards/retired.json: error: retired entry 'x' needs version, subdeck, question, reason (strings)"
+        "cards/retired.json: error: retired entry 'x' needs version, subdeck, question, reason (strings; version as X.Y.Z)"
         in result.stderr
     )
 

@@ -150,3 +150,125 @@ def test_deeply_nested_ledger_is_an_error(make_project: MakeProject) -> None:
     root = make_project({"cards/ledger.json": "[" * 100_000 + "]" * 100_000})
     errors = [str(d) for d in gather(load_config(root)).report.errors()]
     assert "cards/ledger.json: error: ledger is nested too deeply to be a ledger" in errors
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('title = "测试牌组"', 'title = "测试::牌组"'), "deck.toml:1: error: 'title' must not contain '::'"),
+        (('slug = "mini"', 'slug = "mini\\n"'), "deck.toml:2: error: 'slug' has a line break or spaces at its ends"),
+        (('title = "更多"', 'title = "更::多"'), "deck.toml:13: error: subdeck 'more': 'title' must be one line"),
+        (
+            ('description = "fixture"', 'description = "fixture"\ncolour = 1'),
+            "deck.toml:6: error: unknown key 'colour'",
+        ),
+    ],
+)
+def test_deck_toml_errors_carry_their_line(make_project: MakeProject, change: tuple[str, str], message: str) -> None:
+    from conftest import DECK_TOML
+    from deckbuilder.config import ConfigError, load_config
+
+    root = make_project({"deck.toml": DECK_TOML.replace(*change)})
+    with pytest.raises(ConfigError) as caught:
+        load_config(root)
+    assert any(str(d).startswith(message) for d in caught.value.diagnostics), [str(d) for d in caught.value.diagnostics]
+
+
+def test_did_you_mean_for_languages_images_and_subdecks(make_project: MakeProject) -> None:
+    from deckbuilder.config import load_config
+    from deckbuilder.pipeline import gather
+
+    card = "## 问\n<!-- id: a -->\n\n```pyhton\nx = 1\n```\n\n![图](../../assets/dots.png)\n"
+    root = make_project({"cards/more/a.md": card, "cards/mroe/b.md": "## 问\n<!-- id: b -->\n答。\n"})
+    errors = [str(d) for d in gather(load_config(root)).report.errors()]
+    assert "cards/more/a.md:4: error: unknown code language 'pyhton'; did you mean 'python'?" in errors
+    assert "cards/more/a.md:8: error: image '../../assets/dots.png' not found; did you mean 'dot.png'?" in errors
+    assert "cards/mroe/b.md: error: folder 'mroe' is not a subdeck listed in deck.toml; did you mean 'more'?" in errors
+
+
+def test_a_space_written_as_percent_20_finds_the_file(make_project: MakeProject) -> None:
+    from conftest import PNG_1X1
+    from deckbuilder.config import load_config
+    from deckbuilder.pipeline import gather
+
+    card = "## 问\n<!-- id: a -->\n\n![图](../../assets/my%20fig.png)\n"
+    root = make_project({"cards/more/a.md": card, "assets/my fig.png": PNG_1X1})
+    report = gather(load_config(root)).report
+    assert report.errors() == []
+    assert [path.name for r in report.rendered if r.card.id == "a" for _, path in r.media] == ["my fig.png"]
+
+
+def test_a_markdown_file_with_the_long_extension_is_a_warning(make_project: MakeProject) -> None:
+    from deckbuilder.config import load_config
+    from deckbuilder.pipeline import gather
+
+    root = make_project({"cards/more/extra.markdown": "## 问\n<!-- id: c -->\n答。\n"})
+    found = [str(d) for d in gather(load_config(root)).report.diagnostics]
+    assert "cards/more/extra.markdown: warning: card files end in '.md'; this '.markdown' file is not read" in found
+
+
+def test_written_files_follow_the_umask(make_project: MakeProject, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from deckbuilder.config import load_config
+    from deckbuilder.pipeline import build
+
+    old = os.umask(0o022)
+    try:
+        root = make_project()
+        package, _ = build(load_config(root), tmp_path / "dist")
+    finally:
+        os.umask(old)
+    assert package is not None
+    assert stat.S_IMODE(package.stat().st_mode) == 0o644
+    assert stat.S_IMODE((root / "cards/ledger.json").stat().st_mode) == 0o644
+
+
+def test_the_pre_commit_hook_runs_the_checker(make_project: MakeProject) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    from deckbuilder.cli import main
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    program, *args = hook["entry"].split()
+    assert program == "deckbuilder" and hook["pass_filenames"] is False
+    root = make_project()
+    assert CliRunner().invoke(main, [*args, "--project", str(root)]).exit_code == 0
+    (root / "cards/more/bad.md").write_text("## 问\n<!-- id: x -->\n\n$\\href{javascript:x}{y}$\n", encoding="utf-8")
+    assert CliRunner().invoke(main, [*args, "--project", str(root)]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        ("前文 $$x 二行", 4, "display math shows as text"),
+        ("价格 $x $ 与 \\\\(y\\\\)", 4, "'\\(' shows as text"),
+        ("`code` 然后 $a$b$ 与 $ 5$", 4, None),  # nothing left over: dollars that are not math are fine
+        ("| a | b |\n|---|---|\n| 1 | 2 | 3 |", 6, "table row has 3 cells, its header 2"),
+        ("<div>\n\n**粗体**", 4, "<div> is never closed"),
+    ],
+)
+def test_safety_net_after_rendering(body: str, line: int, message: str | None) -> None:
+    found = problems_of(f"## 问\n<!-- id: a -->\n\n{body}\n")
+    if message is None:
+        assert found == []
+    else:
+        assert any(at == line and message in text for at, text in found), found
+
+
+def test_a_fence_left_open_is_an_error_where_it_opened() -> None:
+    source = "## 问\n<!-- id: a -->\n\n```python\nx = 1\n\n正文\n\n```python\ny = 2\n```\n"
+    assert (4, "code fence opened here is not closed before another opens at line 9") in problems_of(source)
+
+
+def test_the_text_of_a_hidden_check_never_shows() -> None:
+    from deckbuilder.model import CodeBlock, Location
+    from deckbuilder.safetynet import leftovers
+
+    check = CodeBlock("python", "assert double(21) == 42\n", Location("x.md", 9), is_check=True)
+    assert leftovers("<p>assert double(21) == 42</p>", "", (check,)) == [
+        ("assert double(21) == 42", "the text of a hidden 'python check' block shows on the card")
+    ]
+    assert leftovers("<p>别的文字</p>", "", (check,)) == []

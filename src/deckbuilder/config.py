@@ -98,22 +98,29 @@ def load_config(root: Path) -> DeckConfig:
         raise ConfigError([error(Location(CONFIG_NAME, line), f"invalid TOML: {message}")]) from None
     problems: list[Diagnostic] = []
 
+    def at(key: str, value: object = None) -> Location:
+        return Location(CONFIG_NAME, _line_of(text, key, value))
+
     def text_key(key: str, pattern: re.Pattern[str] | None = None) -> str:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
-            problems.append(error(where, f"'{key}' must be a non-empty string"))
+            problems.append(error(at(key), f"'{key}' must be a non-empty string"))
             return ""
+        if value != value.strip() or "\n" in value:
+            problems.append(error(at(key), f"'{key}' has a line break or spaces at its ends"))
         if pattern and not pattern.match(value):
-            problems.append(error(where, f"'{key}' = {value!r} has an invalid form"))
+            problems.append(error(at(key), f"'{key}' = '{value}' has an invalid form"))
         return value
 
     title = text_key("title")
+    if "::" in title:
+        problems.append(error(at("title"), "'title' must not contain '::' (Anki's subdeck separator)"))
     slug = text_key("slug", _SLUG)
     version = text_key("version", _VERSION)
     namespace = text_key("guid_namespace")
     description = data.get("description", "")
     if not isinstance(description, str):
-        problems.append(error(where, "'description' must be a string"))
+        problems.append(error(at("description"), "'description' must be a string"))
         description = ""
     subdecks: list[Subdeck] = []
     raw = data.get("subdecks")
@@ -129,24 +136,29 @@ def load_config(root: Path) -> DeckConfig:
         ):
             problems.append(error(where, f"subdeck {entry!r} needs an 'id' ([a-z0-9_]) and a 'title'"))
             continue
+        here = at("id", entry["id"])
+        if "::" in entry["title"] or entry["title"] != entry["title"].strip() or "\n" in entry["title"]:
+            problems.append(
+                error(at("title", entry["title"]), f"subdeck '{entry['id']}': 'title' must be one line without '::'")
+            )
         if any(s.id == entry["id"] for s in subdecks):
-            problems.append(error(where, f"subdeck '{entry['id']}' is listed twice"))
+            problems.append(error(here, f"subdeck '{entry['id']}' is listed twice"))
             continue
         order = entry.get("order", [])
         if not isinstance(order, list) or not all(isinstance(n, str) and _FILE_NAME.match(n) for n in order):
             problems.append(
-                error(where, f"subdeck '{entry['id']}': 'order' must be a list of file names such as 'intro.md'")
+                error(here, f"subdeck '{entry['id']}': 'order' must be a list of file names such as 'intro.md'")
             )
             order = []
         elif len(set(order)) != len(order):
-            problems.append(error(where, f"subdeck '{entry['id']}': a file is listed twice in 'order'"))
+            problems.append(error(here, f"subdeck '{entry['id']}': a file is listed twice in 'order'"))
         for key in sorted(set(entry) - {"id", "title", "order"}):
-            problems.append(error(where, f"subdeck '{entry['id']}': unknown key '{key}'"))
+            problems.append(error(here, f"subdeck '{entry['id']}': unknown key '{key}'"))
         subdecks.append(Subdeck(entry["id"], entry["title"], tuple(order)))
-    design = _design(data.get("design", {}), {s.id for s in subdecks}, problems)
+    design = _design(data.get("design", {}), {s.id for s in subdecks}, problems, text)
     known = {"title", "slug", "version", "guid_namespace", "description", "subdecks", "design"}
     for key in sorted(set(data) - known):
-        problems.append(error(where, f"unknown key '{key}'"))
+        problems.append(error(at(key), f"unknown key '{key}'"))
     if problems:
         raise ConfigError(problems)
     return DeckConfig(
@@ -161,8 +173,14 @@ def load_config(root: Path) -> DeckConfig:
     )
 
 
-def _design(raw: object, subdecks: set[str], problems: list[Diagnostic]) -> DesignLimits:
-    where = Location(CONFIG_NAME, 0)
+def _design(raw: object, subdecks: set[str], problems: list[Diagnostic], text: str) -> DesignLimits:
+    where = Location(
+        CONFIG_NAME, next((n for n, line in enumerate(text.split("\n"), 1) if line.strip() == "[design]"), 0)
+    )
+
+    def at(key: str) -> Location:
+        return Location(CONFIG_NAME, _line_of(text, key) or where.line)
+
     if not isinstance(raw, dict):
         problems.append(error(where, "'design' must be a table"))
         return DesignLimits()
@@ -171,21 +189,31 @@ def _design(raw: object, subdecks: set[str], problems: list[Diagnostic]) -> Desi
     for key, low, high in (("recall_units", 20, 2000), ("code_columns", 20, 200)):
         value = raw.get(key, getattr(defaults, key))
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            problems.append(error(where, f"design.{key} must be a whole number from {low} to {high}"))
+            problems.append(error(at(key), f"design.{key} must be a whole number from {low} to {high}"))
             value = getattr(defaults, key)
         values[key] = value
     similarity = raw.get("near_duplicate", defaults.near_duplicate)
     if not isinstance(similarity, int | float) or isinstance(similarity, bool) or not 0.2 <= similarity <= 1:
-        problems.append(error(where, "design.near_duplicate must be a number from 0.2 to 1"))
+        problems.append(error(at("near_duplicate"), "design.near_duplicate must be a number from 0.2 to 1"))
         similarity = defaults.near_duplicate
     enforce = raw.get("enforce", [])
     if enforce == "all":
         enforce = sorted(subdecks)
     if not isinstance(enforce, list) or not all(isinstance(s, str) for s in enforce):
-        problems.append(error(where, 'design.enforce must be a list of subdeck ids, or "all"'))
+        problems.append(error(at("enforce"), 'design.enforce must be a list of subdeck ids, or "all"'))
         enforce = []
     for unknown in sorted(set(enforce) - subdecks):
-        problems.append(error(where, f"design.enforce names '{unknown}', which is not a subdeck"))
+        problems.append(error(at("enforce"), f"design.enforce names '{unknown}', which is not a subdeck"))
     for key in sorted(set(raw) - {"recall_units", "code_columns", "near_duplicate", "enforce"}):
-        problems.append(error(where, f"unknown key 'design.{key}'"))
+        problems.append(error(at(key), f"unknown key 'design.{key}'"))
     return DesignLimits(int(values["recall_units"]), int(values["code_columns"]), float(similarity), frozenset(enforce))
+
+
+def _line_of(text: str, key: str, value: object = None) -> int:
+    """The line of deck.toml where `key` is set (to `value`, if given); 0 when not found."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=\s*(.*)$")
+    for number, line in enumerate(text.split("\n"), 1):
+        m = pattern.match(line)
+        if m and (value is None or str(value) in m.group(1)):
+            return number
+    return 0

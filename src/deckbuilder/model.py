@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,12 @@ def error(location: Location, message: str) -> Diagnostic:
 
 def warning(location: Location, message: str) -> Diagnostic:
     return Diagnostic(location, Severity.WARNING, message)
+
+
+def did_you_mean(name: str, known: list[str], quote: str = "'") -> str:
+    """ "; did you mean 'x'?" for the closest known name, or nothing."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean {quote}{close[0]}{quote}?" if close else ""
 
 
 class CardType(enum.Enum):

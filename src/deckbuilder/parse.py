@@ -334,6 +334,15 @@ def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[D
                 fence = None
                 _store_code(splitter, info, code, open_line, text_line)
                 continue
+            if (m := FENCE_OPEN.match(content)) and m.group("fence")[0] == char and m.group("info").strip():
+                # A fence with a language can only open a block: the one above was left open,
+                # and this line's block will be closed by the wrong fence.
+                splitter.problems.append(
+                    error(
+                        splitter.loc(open_line),
+                        f"code fence opened here is not closed before another opens at line {number}",
+                    )
+                )
             code.append(text_line)
             _feed(splitter, text_line, number, hidden=info == CHECK_INFO, code=True)
             continue

@@ -12,7 +12,7 @@ from .config import DeckConfig
 from .design import design_findings
 from .fsutil import atomic_write
 from .ledger import LEDGER_NAME, Ledger, build_time, load_ledger
-from .model import Card, Diagnostic, Location, RenderedCard, Report, error
+from .model import Card, Diagnostic, Location, RenderedCard, Report, did_you_mean, error, warning
 from .package import PackageWriter
 from .parallel import RenderQueue, WorkerPool
 from .parse import parse_bytes, read_source
@@ -57,12 +57,16 @@ def discover(config: DeckConfig) -> tuple[list[tuple[Path, str, str]], list[Diag
             problems.append(error(Location(rel), "card files belong in cards/<subdeck>/<topic>.md"))
             continue
         if parts[0] not in order:
-            problems.append(error(Location(rel), f"folder '{parts[0]}' is not a subdeck listed in deck.toml"))
+            hint = did_you_mean(parts[0], list(order))
+            problems.append(error(Location(rel), f"folder '{parts[0]}' is not a subdeck listed in deck.toml{hint}"))
             continue
         study = config.subdecks[order[parts[0]]].order
         rank = study.index(parts[1]) if parts[1] in study else len(study)
         found.append((order[parts[0]], rank, rel, path, parts[0]))
     found.sort()
+    for path in sorted(cards_dir.rglob("*.markdown")):
+        rel = path.relative_to(config.root).as_posix()
+        problems.append(warning(Location(rel), "card files end in '.md'; this '.markdown' file is not read"))
     for subdeck in config.subdecks:
         present = {p.name for p in (cards_dir / subdeck.id).glob("*.md")}
         for name in subdeck.order:
@@ -196,7 +200,7 @@ def stamp_all(project: Project, ledger: Ledger, now: int) -> Stamper:
 def build(
     config: DeckConfig, out_dir: Path, strict: bool = False, update_ledger: bool = True, use_cache: bool = True
 ) -> tuple[Path | None, Report]:
-    """Check everything; if clean, write the package, then the ledger. Nothing on error."""
+    """Check everything; if clean, write the ledger, then the package. Nothing on error."""
     target = out_dir / config.package_name
     record = BuildRecord(config.root) if use_cache else None
     inputs = input_digest(config) if record is not None and update_ledger and not strict else ""
@@ -217,14 +221,16 @@ def build(
         for rendered in project.notices:  # after every real card in the new-card order
             take(rendered)
         digest = stamper.package_digest()
-        if record is None or not record.unchanged(digest, target):
-            data = writer.finish(stamper.newest)
+        data = writer.finish(stamper.newest) if record is None or not record.unchanged(digest, target) else None
+        # The ledger first: if it cannot be written, the previous package stays. (A package that
+        # then fails to write is made again, with the same times, by the next build.)
+        new_ledger = stamper.ledger.to_json()
+        if update_ledger and (not path.exists() or path.read_text(encoding="utf-8") != new_ledger):
+            atomic_write(path, new_ledger.encode("utf-8"))
+        if data is not None:
             atomic_write(target, data)
             if record is not None:
                 record.save(digest, target, data)
-    new_ledger = stamper.ledger.to_json()
-    if update_ledger and (not path.exists() or path.read_text(encoding="utf-8") != new_ledger):
-        atomic_write(path, new_ledger.encode("utf-8"))
     if inputs and record is not None:
         record.seal(input_digest(config), [str(d) for d in report.diagnostics])
     return target, report

@@ -10,19 +10,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import unquote
 
 import markdown
 from markdown import util
 from markdown.preprocessors import HtmlBlockPreprocessor
 from markdown.treeprocessors import InlineProcessor
-from pygments.lexers import get_lexer_by_name
+from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.style import Style, StyleMeta
 from pygments.util import ClassNotFound
 from pymdownx.highlight import Highlight, HighlightExtension
 
+from .dialect import normalize
 from .fastlex import fast_lexer
 from .media import assets_problem, image_problem
-from .model import Card, CardType, Diagnostic, Location, RenderedCard, error, warning
+from .model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error, warning
+from .safetynet import leftovers
 from .sanitize import clean_field, unsafe_html
 from .texguard import undefined_tex
 
@@ -179,7 +182,7 @@ class Renderer:
 
     def convert(self, text: str) -> str:
         self.md.reset()
-        html_text: str = self.md.convert(separate_lists(text))
+        html_text: str = self.md.convert(normalize(text))
         return wrap_code_lines(html_text) if "<pre>" in html_text else html_text
 
     def render(self, card: Card) -> tuple[RenderedCard, list[Diagnostic]]:
@@ -223,6 +226,9 @@ class Renderer:
         # images, classes and TeX that MathJax would find. nh3 then cleans it as a last guard.
         names = frozenset(media) | refused
         for fragment, origin in zip(shipped, origins, strict=True):
+            source = "\n".join(text for text, _ in origin)
+            for needle, message in leftovers(fragment, source, card.checks) if source else ():
+                problems.append(error(Location(card.location.path, _locate(origin, needle)), message))
             seen: dict[str, int] = {}
             for needle, message in unsafe_html(fragment, names):
                 nth = seen[needle] = seen.get(needle, -1) + 1
@@ -258,6 +264,8 @@ class Renderer:
             src = html.unescape(m.group(2).strip("\"'"))
             where = Location(card.location.path, _locate(origin, src))
             target = (source_dir / src).resolve()
+            if not target.exists() and (source_dir / unquote(src)).exists():
+                target = (source_dir / unquote(src)).resolve()  # GitHub writes a space in a file name as %20
             data = target.read_bytes() if target.is_file() and target.is_relative_to(assets) else b""
             if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
                 problem = f"image {src!r} must be a relative path to a file under assets/"
@@ -266,7 +274,8 @@ class Renderer:
             elif not target.is_relative_to(assets):
                 problem = f"image {src!r} is outside the project's assets/ folder"
             elif not target.is_file():
-                problem = f"image {src!r} not found"
+                names = sorted(p.name for p in assets.glob("*") if p.is_file()) if assets.is_dir() else []
+                problem = f"image {src!r} not found{did_you_mean(Path(src).name, names)}"
             elif found := image_problem(target, data):
                 problem = f"image {src!r} {found}"
             else:
@@ -278,61 +287,6 @@ class Renderer:
             return m.group(0)
 
         return IMG_SRC.sub(replace, rendered), problems
-
-
-LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+\S")
-FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-
-
-def separate_lists(text: str) -> str:
-    """Make GitHub-style lists read the same in Python-Markdown.
-
-    A list right under a paragraph line starts a list (Python-Markdown would glue it to the
-    paragraph), and items nested by 2 or 3 spaces are re-indented to Python-Markdown's 4.
-    """
-    out: list[str] = []
-    fence = ""
-    in_math = False
-    previous = ""
-    levels: list[tuple[int, int]] = []  # (indent in the source, indent written) of open items
-    for line in text.split("\n"):
-        stripped = line.strip()
-        if fence:
-            if stripped.startswith(fence):
-                fence = ""
-        elif (m := FENCE.match(line)) is not None:
-            fence = m.group(1)
-        elif in_math:
-            in_math = "$$" not in stripped
-        elif stripped.startswith("$$") and "$$" not in stripped[2:]:
-            in_math = True
-        elif LIST_ITEM.match(line):
-            if _starts_list(line, previous):
-                out.append("")
-            line = _reindent_item(line, levels)
-        elif stripped and not line.startswith((" ", "\t")):
-            levels.clear()
-        out.append(line)
-        previous = line if not fence else ""
-    return "\n".join(out)
-
-
-def _reindent_item(line: str, levels: list[tuple[int, int]]) -> str:
-    indent = len(line) - len(line.lstrip(" "))
-    while levels and levels[-1][0] > indent:
-        levels.pop()
-    if levels and levels[-1][0] == indent:
-        target = levels[-1][1]
-    else:
-        target = levels[-1][1] + 4 if levels else 0
-        levels.append((indent, target))
-    return " " * target + line.lstrip(" ")
-
-
-def _starts_list(line: str, previous: str) -> bool:
-    """A top-level list item right under a top-level paragraph line."""
-    indented = line.startswith((" ", "\t")) or previous.startswith((" ", "\t"))
-    return bool(LIST_ITEM.match(line)) and bool(previous.strip()) and not LIST_ITEM.match(previous) and not indented
 
 
 CODE_BODY = re.compile(r"(<pre><span></span><code>)(.*?)(</code></pre>)", re.S)
@@ -396,6 +350,11 @@ def _source_line(text: str, first_line: int, needle: str, default: int | None = 
     return first_line if default is None else default
 
 
+@lru_cache(maxsize=1)
+def known_languages() -> list[str]:
+    return sorted({alias for _, aliases, _, _ in get_all_lexers() for alias in aliases})
+
+
 @lru_cache(maxsize=256)
 def known_language(name: str) -> bool:
     try:
@@ -414,7 +373,8 @@ def check_code_languages(card: Card) -> list[Diagnostic]:
             problems.append(warning(block.location, "code block has no language (write ```text for plain text)"))
             continue
         if not known_language(block.language):
-            problems.append(error(block.location, f"unknown code language {block.language!r}"))
+            hint = did_you_mean(block.language.lower(), known_languages())
+            problems.append(error(block.location, f"unknown code language '{block.language}'{hint}"))
     return problems
 
 

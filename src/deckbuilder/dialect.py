@@ -1,0 +1,156 @@
+"""The card dialect: Markdown as GitHub reads it, rewritten so that Python-Markdown reads it the same.
+
+Python-Markdown differs from GitHub where card authors notice it: a list or display formula right
+under a paragraph line is glued to the paragraph, list content needs 4 spaces of indentation (GitHub
+accepts the width of the marker: 2 or 3), a blank line ends a `$$` block, and `|` inside a formula
+splits a table cell. `normalize` rewrites the text line by line, outside code fences, so that every
+one of these renders as the author sees it on GitHub.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap>[ \t]+)\S")
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
+QUOTE = re.compile(r"^(?: {0,3}> ?)+")
+TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?=\S)(.+?)(?<=[^\s\\])\$(?!\d)")
+MATH_OPENERS = (("$$", "$$"), ("\\[", "\\]"))
+
+
+@dataclass
+class _Item:
+    source_indent: int  # where the marker stands in the source
+    content: int  # source column where the item's text starts
+    target: int  # where the marker is written
+
+
+@dataclass
+class _State:
+    out: list[str] = field(default_factory=list)
+    items: list[_Item] = field(default_factory=list)
+    fence: str = ""
+    fence_shift: int = 0
+    math_close: str = ""
+    math_prefix: str = ""
+    blank_after_math: bool = False
+
+
+def normalize(text: str) -> str:
+    state = _State()
+    for line in text.split("\n"):
+        _line(state, line)
+    return "\n".join(state.out)
+
+
+def _line(state: _State, line: str) -> None:
+    out = state.out
+    if state.fence:
+        if line.strip().startswith(state.fence) and set(line.strip()) <= set(state.fence[0]):
+            state.fence = ""
+        out.append(_shift(line, state.fence_shift))
+        return
+    if state.math_close:
+        body = line[len(state.math_prefix) :] if line.startswith(state.math_prefix) else line
+        if not body.strip():
+            return  # a blank line would end the block in Markdown; in TeX it means nothing
+        out.append(state.math_prefix + body.lstrip() if state.math_prefix.strip() else _shift(line, state.fence_shift))
+        if state.math_close in body:
+            state.math_close = ""
+            state.blank_after_math = True
+        return
+    prefix = QUOTE.match(line)
+    quote = prefix.group(0) if prefix else ""
+    content = line[len(quote) :]
+    if state.blank_after_math:
+        state.blank_after_math = False
+        if content.strip():
+            out.append(quote.rstrip())
+    if (m := FENCE.match(content)) is not None and not quote:
+        shift = _reindent_continuation(state, len(m.group("indent")))
+        state.fence, state.fence_shift = m.group("fence"), shift
+        out.append(_shift(line, shift))
+        return
+    stripped = content.strip()
+    for opener, closer in MATH_OPENERS:
+        if stripped.startswith(opener) and closer not in stripped[len(opener) :]:
+            _open_math(state, line, quote, content, closer)
+            return
+    if stripped and TABLE_ROW.match(content):
+        out.append(quote + INLINE_MATH.sub(_escape_bars, content))
+        return
+    if not quote and LIST_ITEM.match(line):
+        if _starts_list(line, out[-1] if out else ""):
+            out.append("")
+        out.append(_reindent_item(state, line))
+        return
+    if stripped and not quote and not line.startswith((" ", "\t")):
+        state.items.clear()
+    elif stripped and not quote and state.items:
+        out.append(_shift(line, _reindent_continuation(state, len(line) - len(line.lstrip(" ")))))
+        return
+    out.append(line)
+
+
+def _open_math(state: _State, line: str, quote: str, content: str, closer: str) -> None:
+    """A display formula starts a block of its own, as on GitHub."""
+    indent = len(content) - len(content.lstrip(" "))
+    shift = _reindent_continuation(state, indent) if not quote and state.items else 0
+    previous = state.out[-1] if state.out else ""
+    if previous[len(quote.rstrip()) :].strip() and not previous.rstrip().endswith(("$$", "\\]")):
+        state.out.append(quote.rstrip())
+    state.math_close = closer
+    state.math_prefix = quote
+    state.fence_shift = shift
+    state.out.append(quote + content.lstrip() if quote else _shift(line, shift))
+
+
+def _escape_bars(m: re.Match[str]) -> str:
+    """`|` in a formula in a table row would end the cell: the same bar as `\\vert`."""
+    tex = re.sub(r"(?<!\\)\|", r"\\vert ", m.group(1))
+    return f"${tex}$"
+
+
+def _shift(line: str, shift: int) -> str:
+    if shift > 0:
+        return " " * shift + line
+    if shift < 0:
+        strip = min(-shift, len(line) - len(line.lstrip(" ")))
+        return line[strip:]
+    return line
+
+
+def _reindent_item(state: _State, line: str) -> str:
+    """List items nested by 2 or 3 spaces are re-indented to Python-Markdown's 4."""
+    m = LIST_ITEM.match(line)
+    assert m is not None
+    indent = len(m.group("indent"))
+    items = state.items
+    while items and items[-1].source_indent > indent:
+        items.pop()
+    if items and items[-1].source_indent == indent:
+        items.pop()
+        target = items[-1].target + 4 if items else 0
+    else:
+        target = items[-1].target + 4 if items else 0
+    items.append(_Item(indent, indent + len(m.group("marker")) + len(m.group("gap")), target))
+    return " " * target + line.lstrip(" ")
+
+
+def _reindent_continuation(state: _State, indent: int) -> int:
+    """How far to move a line indented by `indent` that continues an open list item."""
+    items = state.items
+    while items and indent < items[-1].content and indent <= items[-1].source_indent:
+        items.pop()
+    if not items or indent < items[-1].source_indent + 1:
+        return 0
+    item = items[-1]
+    return item.target + 4 - min(indent, item.content) if indent >= item.source_indent + 2 else 0
+
+
+def _starts_list(line: str, previous: str) -> bool:
+    """A top-level list item right under a top-level paragraph line."""
+    indented = line.startswith((" ", "\t")) or previous.startswith((" ", "\t"))
+    return bool(previous.strip()) and not LIST_ITEM.match(previous) and not indented
