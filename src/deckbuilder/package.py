@@ -108,6 +108,7 @@ class PackagedNote:
     content: NoteContent
     entry: Entry
     position: int  # 1-based place in the new-card order of the whole deck
+    footer: str = ""  # the version the footer names (releases.footer_version)
 
 
 class PackageWriter:
@@ -169,7 +170,7 @@ class PackageWriter:
         record = _Note(
             note.entry.mod,
             model=model,
-            fields=[*note.content.fields, source_field(note.rendered, note.entry.version)],
+            fields=[*note.content.fields, source_field(note.rendered, note.footer or note.entry.version)],
             tags=list(note.content.tags),
             guid=card_guid(self.config, card.id),
             due=note.position,

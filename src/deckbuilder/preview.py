@@ -18,9 +18,11 @@ from pathlib import Path
 
 from .config import DeckConfig
 from .fsutil import atomic_write
+from .ledger import LEDGER_NAME, load_ledger
 from .model import CardType, RenderedCard
 from .notetypes import BASIC, CLOZE, NoteType, note_css
-from .package import note_content
+from .package import note_content, source_field
+from .releases import footer_version, released
 
 MATHJAX_ENV = "DECKBUILDER_MATHJAX"
 MATHJAX_RELATIVE = Path("node_modules/mathjax/es5")
@@ -100,15 +102,12 @@ class PreviewCard:
         return str(self.rendered.card.location) + (f" c{self.ordinal}" if self.ordinal else "")
 
 
-def card_sides(config: DeckConfig, rendered: RenderedCard) -> list[PreviewCard]:
-    """The cards Anki makes from this note: one, or one per cloze number."""
+def card_sides(config: DeckConfig, rendered: RenderedCard, footer: str = "") -> list[PreviewCard]:
+    """The cards Anki makes from this note: one, or one per cloze number. `footer` is the version
+    the package's footer names (the version being prepared when not given)."""
     content = note_content(config, rendered)
-    card = rendered.card
-    source = (
-        f"<span>{html.escape(card.location.path)}</span> · <code>{html.escape(card.id)}</code>"
-        f" · v{html.escape(config.version)}"
-    )
-    note_type: NoteType = CLOZE if card.card_type is CardType.CLOZE else BASIC
+    source = source_field(rendered, footer or config.version)
+    note_type: NoteType = CLOZE if rendered.card.card_type is CardType.CLOZE else BASIC
     fields = dict(zip(note_type.fields, (*content.fields, source), strict=True))
     if not note_type.is_cloze:
         return [PreviewCard(rendered, fill(note_type.front, fields, False), fill(note_type.back, fields, True))]
@@ -184,7 +183,13 @@ def _article(card: PreviewCard) -> str:
 
 def write_preview(config: DeckConfig, rendered: list[RenderedCard], out_dir: Path, mathjax: Path | None) -> Path:
     """Write index.html, media and MathJax into out_dir; returns the index path."""
-    cards = [side for r in rendered for side in card_sides(config, r)]
+    ledger, _ = load_ledger(config.cards_path / LEDGER_NAME, LEDGER_NAME)
+    releases = released(config.root)
+    cards = [
+        side
+        for r in rendered
+        for side in card_sides(config, r, footer_version(ledger.cards.get(r.card.id), config.version, releases))
+    ]
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, source in sorted({m for r in rendered for m in r.media}):
         atomic_write(out_dir / name, source.read_bytes())

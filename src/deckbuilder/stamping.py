@@ -12,6 +12,7 @@ from .ledger import Entry, Ledger
 from .model import RenderedCard
 from .notetypes import NOTE_TYPES, schema_hash
 from .package import PackagedNote, note_content
+from .releases import footer_version, released
 
 
 class Stamper:
@@ -30,6 +31,8 @@ class Stamper:
         self._places: list[tuple[str, str, str]] = []
         self._entries: list[Entry] = []
         self._media: set[tuple[str, Path]] = set()
+        self._footers: list[str] = []
+        self.releases = released(config.root)
 
     def stamp(self, rendered: RenderedCard) -> PackagedNote:
         card = rendered.card
@@ -40,7 +43,9 @@ class Stamper:
         self._places.append((card.id, card.subdeck, card.location.path))
         self._entries.append(entry)
         self._media.update(rendered.media)
-        return PackagedNote(rendered, content, entry, len(self._places))
+        footer = footer_version(entry, self.config.version, self.releases)
+        self._footers.append(footer)
+        return PackagedNote(rendered, content, entry, len(self._places), footer)
 
     @property
     def ledger(self) -> Ledger:
@@ -56,6 +61,7 @@ class Stamper:
                 [[s.id, s.title] for s in config.subdecks],
                 self._places,
                 [[e.hash, e.mod, e.version] for e in self._entries],
+                self._footers,
                 sorted((k, e.hash, e.mod) for k, e in self.notetypes.items()),
                 sorted((name, str(path)) for name, path in self._media),
             ],
