@@ -35,7 +35,6 @@ def _output(result: Result) -> Output:
     return (rendered.question_html, rendered.answer_html, rendered.back_extra_html, rendered.media), problems
 
 
-@functools.lru_cache(maxsize=1)
 def die_with_parent(parent: int) -> None:
     """Runs in each worker: exit as soon as the build that started it is gone (even by kill -9,
     which runs no clean-up), so no worker outlives it holding the caller's pipes."""
@@ -48,6 +47,7 @@ def die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+@functools.lru_cache(maxsize=1)
 def _renderer(context: RenderContext) -> Renderer:
     """One converter per process, kept between tasks (and made only if something is rendered)."""
     return Renderer(context)
