@@ -42,20 +42,3 @@ def test_golden(case: Path, request: pytest.FixtureRequest) -> None:
 
 def test_there_are_golden_cases() -> None:
     assert len(CASES) >= 4
-
-
-def test_plain_text_fast_path_matches_markdown() -> None:
-    """Fields with no markup skip Markdown; the result must be what Markdown would give."""
-    from deckbuilder.render import MARKUP, plain_paragraph
-
-    renderer = Renderer(RenderContext(GOLDEN))
-    from deckbuilder.config import load_config
-    from deckbuilder.pipeline import gather
-
-    root = Path(__file__).resolve().parent.parent
-    texts = [c.question for c in gather(load_config(root)).report.cards]
-    texts += ["为什么要除以根号 dk？", "What is RoPE？", "a.b：c，d", "  leading space", "x 1. y", "中文（English）"]
-    plain = [t for t in texts if not MARKUP.search(t)]
-    assert len(plain) > 10
-    for text in plain:
-        assert plain_paragraph(text) == renderer.convert(text), text

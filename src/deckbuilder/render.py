@@ -5,24 +5,17 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import unquote
 
 import markdown
-from markdown import util
-from markdown.preprocessors import HtmlBlockPreprocessor
-from markdown.treeprocessors import InlineProcessor
 from pygments.lexers import get_all_lexers, get_lexer_by_name
-from pygments.style import Style, StyleMeta
 from pygments.util import ClassNotFound
-from pymdownx.highlight import Highlight, HighlightExtension
 
 from .dialect import normalize
-from .fastlex import fast_lexer
 from .media import assets_problem, image_problem
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error, warning
 from .safetynet import leftovers
@@ -30,25 +23,6 @@ from .sanitize import clean_field, unsafe_html
 from .texguard import undefined_tex
 
 RENDERER_VERSION = "1"
-
-
-class FastHighlight(Highlight):  # type: ignore[misc]
-    """pymdownx's highlighter, handing Pygments a lexer that finds each token with one regex."""
-
-    def get_lexer(self, *args: Any, **kwargs: Any) -> tuple[Any, str]:  # its signature varies by version
-        lexer, name = super().get_lexer(*args, **kwargs)
-        return fast_lexer(lexer), name
-
-
-class FastHighlightExtension(HighlightExtension):  # type: ignore[misc]
-    def get_pymdownx_highlighter(self) -> type[Highlight]:
-        return FastHighlight
-
-
-def _extensions() -> list[str | markdown.Extension]:
-    """EXTENSIONS, with the highlighter that lexes faster (its settings from EXTENSION_CONFIGS)."""
-    fast = FastHighlightExtension(**EXTENSION_CONFIGS["pymdownx.highlight"])
-    return [fast if name == "pymdownx.highlight" else name for name in EXTENSIONS]
 
 
 EXTENSIONS = [
@@ -60,25 +34,11 @@ EXTENSIONS = [
 ]
 
 
-class _NoStylesMeta(StyleMeta):
-    def __iter__(cls) -> Iterator[Any]:
-        return iter(())
-
-
-class ClassesOnly(Style, metaclass=_NoStylesMeta):
-    """A Pygments style with nothing in it: our code HTML carries only token classes, which the
-    note's CSS colours (light and night). Pygments still builds a stylesheet from the style for
-    every code block; with nothing to iterate that costs nothing, and the HTML is the same."""
-
-    styles: ClassVar[dict[Any, str]] = {}
-
-
 EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "pymdownx.highlight": {
         "use_pygments": True,
         "css_class": "highlight",
         "guess_lang": False,
-        "pygments_style": ClassesOnly,
     },
     "pymdownx.arithmatex": {"generic": True},
 }
@@ -91,78 +51,7 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 BLOCK_MATH = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
 IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.I)
 ERR_SPAN = re.compile(r'<span class="err">([\ue000\ue001]+)</span>')
-# Text without any of these (and on one line) is a plain paragraph to Markdown.
-MARKUP = re.compile(r"[\\`*_\[\]<>&$!~{}|#=+\-\n\r\t]|^\s*\d+[.)]|  ")
-RAW_HTML_HINT = re.compile(r"<[A-Za-z!/?]")
-CODE_OR_MATH = re.compile(r"(?ms)^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1|`[^`\n]+`|\$\$.*?\$\$|\$[^$\n]+\$")
 PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
-
-
-# For each inline pattern (by registry name), characters of which at least one is in any text
-# the pattern can match. A text without them skips the pattern: Python-Markdown would try
-# every pattern's regex on every text, which was most of the render time on Chinese prose.
-# Patterns not listed (from other versions or extensions) always run.
-INLINE_TRIGGERS = {
-    "backtick": "`",
-    "arithmatex-inline": "$\\",
-    "escape": "\\",
-    **dict.fromkeys(["reference", "link", "image_link", "image_reference", "short_reference", "short_image_ref"], "["),
-    **dict.fromkeys(["autolink", "automail", "html"], "<"),
-    "linebreak": "\n",
-    "entity": "&",
-    **dict.fromkeys(["em_strong", "not_strong"], "*_"),
-    "em_strong2": "_",
-}
-INLINE_PRIORITY = 20  # Python-Markdown's own priorities for its "inline" tree processor
-HTML_BLOCK_PRIORITY = 20  # and its "html_block" preprocessor
-
-
-class SkippingInlineProcessor(InlineProcessor):
-    """Python-Markdown's inline pass, minus the patterns that cannot match a given text.
-
-    The output is the same (a test renders every card both ways); only hopeless regex
-    searches are left out.
-    """
-
-    triggered: list[tuple[Any, str | None]] | None = None  # the patterns in order, with their triggers
-
-    def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
-        if self.triggered is None or len(self.triggered) != len(self.inlinePatterns):
-            by_id = {id(self.inlinePatterns[n]): t for n, t in INLINE_TRIGGERS.items() if n in self.inlinePatterns}
-            self.triggered = [(pattern, by_id.get(id(pattern))) for pattern in self.inlinePatterns]
-        return super().run(tree, ancestors)
-
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
-        """The loop of `InlineProcessor.__handleInline`, with a cheap test before each pattern."""
-        if isinstance(data, util.AtomicString):
-            return data
-        start = 0
-        triggered = self.triggered or []
-        while patternIndex < len(triggered):
-            pattern, triggers = triggered[patternIndex]
-            if triggers is None or _has_any(data, triggers):
-                data, matched, start = self._InlineProcessor__applyPattern(  # type: ignore[attr-defined]
-                    pattern, data, patternIndex, start
-                )
-            else:
-                matched, start = False, 0  # what a failed search returns
-            if not matched:
-                patternIndex += 1
-        return data
-
-
-def _has_any(text: str, chars: str) -> bool:
-    return chars in text if len(chars) == 1 else any(char in text for char in chars)
-
-
-class SkippingHtmlBlockPreprocessor(HtmlBlockPreprocessor):
-    """Python-Markdown's raw-HTML block pass, which returns text without a '<' unchanged; so
-    such text skips the HTML parser it would run over every field."""
-
-    def run(self, lines: list[str]) -> list[str]:
-        if not any("<" in line for line in lines):
-            return lines
-        return super().run(lines)
 
 
 @dataclass(frozen=True)
@@ -176,9 +65,7 @@ class Renderer:
 
     def __init__(self, context: RenderContext) -> None:
         self.context = context
-        self.md = markdown.Markdown(extensions=_extensions(), extension_configs=EXTENSION_CONFIGS)
-        self.md.treeprocessors.register(SkippingInlineProcessor(self.md), "inline", INLINE_PRIORITY)
-        self.md.preprocessors.register(SkippingHtmlBlockPreprocessor(self.md), "html_block", HTML_BLOCK_PRIORITY)
+        self.md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
 
     def convert(self, text: str) -> str:
         self.md.reset()
@@ -201,7 +88,7 @@ class Renderer:
             if cloze:
                 text, markers, found = protect_cloze(text, Location(card.location.path, line))
                 problems += found
-            rendered = self.convert(text) if MARKUP.search(text) else plain_paragraph(text)
+            rendered = self.convert(text) if text.strip() else ""
             problems += check_math(rendered, text, Location(card.location.path, line))
             if cloze:
                 rendered = restore_cloze(rendered, markers)
@@ -313,11 +200,6 @@ def join_fold(recall: str, fold: str, label: str) -> str:
     """The recall part, then the fold: a `<details>` element, closed until the learner opens it."""
     summary = html.escape(label or FOLD_LABEL)
     return f'{recall}\n<details class="fold"><summary>{summary}</summary>\n{fold}\n</details>'.lstrip("\n")
-
-
-def plain_paragraph(text: str) -> str:
-    """What Markdown makes of one line with no markup characters, without running it."""
-    return f"<p>{text.strip()}</p>" if text.strip() else ""
 
 
 def _locate(origin: list[tuple[str, int]], needle: str, nth: int = 0) -> int:
