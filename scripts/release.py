@@ -77,6 +77,16 @@ def download_previous(slug: str, exclude: str | None, folder: Path) -> Path | No
     return folder / name
 
 
+def commit_time(project: Path) -> str:
+    try:
+        done = subprocess.run(["git", "-C", str(project), "log", "-1", "--format=%ct"], capture_output=True, text=True)
+    except FileNotFoundError:
+        raise Refused("git is not installed: a release is built from a commit") from None
+    if done.returncode != 0 or not done.stdout.strip():
+        raise Refused(f"{project} has no git commit: a release is built from a commit")
+    return done.stdout.strip()
+
+
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     mode = parser.add_mutually_exclusive_group(required=True)
@@ -98,9 +108,7 @@ def run(argv: list[str]) -> int:
             return 0
     env = dict(os.environ)
     if "SOURCE_DATE_EPOCH" not in env:  # the released commit's time: builds of old refs are reproducible too
-        head = subprocess.run(["git", "-C", str(project), "log", "-1", "--format=%ct"], capture_output=True, text=True)
-        if head.returncode == 0 and head.stdout.strip():
-            env["SOURCE_DATE_EPOCH"] = head.stdout.strip()
+        env["SOURCE_DATE_EPOCH"] = commit_time(project)
     with tempfile.TemporaryDirectory() as tmp:
         previous: list[str] = ["--first-release"] if args.first_release else []
         if args.previous:
