@@ -19,7 +19,7 @@ from conftest import MakeProject
 from deckbuilder.changelog import update_changelog
 from deckbuilder.diff import diff
 from deckbuilder.errors import ReleaseError
-from deckbuilder.snapshot import read_apkg
+from deckbuilder.snapshot import inline_markdown, read_apkg
 from deckbuilder.versioning import check_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -410,3 +410,13 @@ def test_changelog_keeps_one_section_per_version(tmp_path: Path) -> None:
     assert text.count("## 牌组 v1.1.0") == 1 and "两题" in text and "一题" not in text
     assert text.index("## 牌组 v1.1.0") < text.index("## 牌组 v1.0.0")
     assert "### 新增" in text
+
+
+def test_notes_show_math_and_code_as_github_renders_them() -> None:
+    rendered = (
+        '为什么 <code>x[i] &lt; 2</code> 与 <span class="arithmatex">\\( a_i^2 \\)</span> 和 '
+        '<div class="arithmatex">\\[\\frac{1}{2}\\]</div>，<code>a`b</code>，clip_grad_norm、_x、$5、a*b、&lt;tag&gt;？'
+    )
+    assert inline_markdown(rendered) == (
+        "为什么 `x[i] < 2` 与 $a_i^2$ 和 $$\\frac{1}{2}$$，``a`b``，clip_grad_norm、\\_x、\\$5、a\\*b、&lt;tag>？"
+    )

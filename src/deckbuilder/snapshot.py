@@ -23,7 +23,8 @@ QUESTION_DIV = re.compile(r'<div class="q">(.*?)</div>', re.S)
 SOURCE_ID = re.compile(r"<code>([^<]*)</code>")
 # Math as the renderer wraps it for Anki's MathJax, and inline code: the pieces notes keep.
 PIECES = re.compile(r'(<(span|div) class="arithmatex">.*?</\2>|<code[^>]*>.*?</code>)', re.S)
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]$])")
+# `_` inside a word (clip_grad_norm) is never emphasis on GitHub: only escape it at a word's edge.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]$]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 
 
 @dataclass(frozen=True)
