@@ -132,3 +132,21 @@ def test_workflows_call_real_commands() -> None:
     for options in re.findall(r"scripts/release\.py((?: --?[\w-]+(?: \S+)?)*)", text):
         for option in re.findall(r"(--[\w-]+)", options):
             assert f'"{option}"' in script, option
+
+
+def test_a_named_browser_is_that_browser_or_a_failure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """CI names Playwright's Chromium in $CHROMIUM: a wrong path must not quietly fall back to another browser."""
+    import browser_support
+
+    monkeypatch.setenv("CHROMIUM", str(tmp_path / "no-such-chrome"))
+    monkeypatch.delenv(browser_support.REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no-such-chrome is not an executable file"):
+        browser_support.chromium_path()
+    monkeypatch.setenv(browser_support.REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="no-such-chrome is not an executable file"):
+        browser_support.chromium_path()
+    chrome = tmp_path / "chrome"
+    chrome.write_text("#!/bin/sh\n", encoding="utf-8")
+    chrome.chmod(0o755)
+    monkeypatch.setenv("CHROMIUM", str(chrome))
+    assert browser_support.chromium_path() == str(chrome)
