@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-# Browser tests: Debian's Chromium (test tools cannot download browsers here) and MathJax 3.2.2.
-if ! command -v chromium >/dev/null 2>&1; then
+# Browser tests: the browser in $CHROMIUM (CI: Playwright's Chromium), else Debian's Chromium
+# (test tools cannot download browsers here), and MathJax 3.2.2.
+if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
   else

@@ -5,20 +5,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-import click
 import genanki
 import pytest
-import yaml
 
 from anki_support import import_package, notes_by_guid, open_collection
 from conftest import MakeProject
 from deckbuilder.changelog import update_changelog
-from deckbuilder.cli import main as cli_main
-from deckbuilder.snapshot import read_apkg
+from deckbuilder.diff import diff
+from deckbuilder.errors import ReleaseError
+from deckbuilder.snapshot import inline_markdown, read_apkg
+from deckbuilder.versioning import check_version
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,33 +46,49 @@ def git(root: Path, *args: str) -> str:
     ).stdout
 
 
-def two_versions(make_project: MakeProject, tmp_path: Path) -> tuple[Path, Path, Path]:
-    """v1.0.0, then v1.1.0 with one card added, one edited, one retired; both committed."""
-    root = make_project()
+def first_version(make_project: MakeProject, tmp_path: Path) -> Path:
+    """v1.0.0 built into tmp_path/v1, committed and tagged."""
+    root = make_project({".gitignore": ".cache/\ndist/\n"})
     assert cli(root, "build", "--out", str(tmp_path / "v1")).returncode == 0
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "v1.0.0")
     git(root, "tag", "v1.0.0")
+    return root
+
+
+def second_version(root: Path, tmp_path: Path) -> None:
+    """v1.1.0: one card added (math and code in its question), one edited, one retired; built and committed."""
     more = root / "cards/more/more.md"
     more.write_text(
         more.read_text(encoding="utf-8").replace("答案二。", "答案二（修订）。")
-        + "\n## 新题是什么？\n<!-- id: m-three; syllabus: Q002 -->\n新答案。\n",
+        + "\n## 新题 \\(p - y\\) 与 `x_1` 是什么？\n<!-- id: m-three; syllabus: Q002 -->\n新答案。\n",
         encoding="utf-8",
     )
-    config = root / "deck.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace('"1.0.0"', '"1.1.0"'), encoding="utf-8")
+    set_version(root, "1.1.0")
     retired = cli(root, "retire", "b-cloze", "--reason", "与另一张卡重复")
     assert retired.returncode == 0, retired.stderr
     assert cli(root, "build", "--out", str(tmp_path / "v2"), epoch="1700000500").returncode == 0
     git(root, "add", "-A")
     git(root, "commit", "-qm", "v1.1.0")
+
+
+def set_version(root: Path, version: str) -> None:
+    config = root / "deck.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r'(?m)^version = ".*"$', f'version = "{version}"', text), encoding="utf-8")
+
+
+def two_versions(make_project: MakeProject, tmp_path: Path) -> tuple[Path, Path, Path]:
+    """v1.0.0, then v1.1.0 with one card added, one edited, one retired; both committed."""
+    root = first_version(make_project, tmp_path)
+    second_version(root, tmp_path)
     return root, tmp_path / "v1" / "mini-1.0.0.apkg", tmp_path / "v2" / "mini-1.1.0.apkg"
 
 
 EXPECTED_SUMMARY = """\
 1.0.0 → 1.1.0
-added\t02 更多\t新题是什么？
+added\t02 更多\t新题 \\(p - y\\) 与 x_1 是什么？
 changed\t02 更多\t第二题是什么？
 removed\t01 基础\t填空
 1 added, 1 changed, 1 removed, 0 dropped
@@ -84,7 +102,7 @@ EXPECTED_NOTES = """\
 ## 新增
 
 ### 02 更多（1）
-- 新题是什么？
+- 新题 $p - y$ 与 `x_1` 是什么？
 
 ## 修订
 
@@ -215,25 +233,139 @@ def test_release_folder(make_project: MakeProject, tmp_path: Path) -> None:
         assert (again / name).read_bytes() == (out / name).read_bytes()
 
 
-def test_release_refuses_wrong_tag_and_stale_ledger(make_project: MakeProject, tmp_path: Path) -> None:
-    root, _, _ = two_versions(make_project, tmp_path)
-    wrong = cli(root, "release", "--tag", "v2.0.0", "--out", str(tmp_path / "r"))
-    assert wrong.returncode == 1
-    assert wrong.stderr.strip() == "error: tag 'v2.0.0' does not match the configured version v1.1.0 (deck.toml)"
+def head(root: Path, ref: str = "HEAD") -> str:
+    return git(root, "rev-parse", f"{ref}^{{commit}}").strip()
+
+
+def test_release_guard_rails(make_project: MakeProject, tmp_path: Path) -> None:
+    """Each refusal is one line, nothing is written, and the message says what to do."""
+    root, v1, _ = two_versions(make_project, tmp_path)
+    out = tmp_path / "r"
+
+    def refused(*args: str) -> str:
+        result = cli(root, "release", *args, "--out", str(out))
+        assert result.returncode == 1, result.stdout
+        assert not out.exists()
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr  # no traceback
+        return lines[0]
+
+    assert refused("--tag", "v2.0.0") == "error: tag 'v2.0.0' does not match the configured version v1.1.0 (deck.toml)"
+    assert refused() == (
+        "error: which release do learners have? Give --previous (the last published package or its tag), "
+        "or --first-release if no release was ever published"
+    )
+    assert refused("--previous", "v1.0.0", "--first-release") == (
+        "error: --previous and --first-release contradict each other: give one"
+    )
+    # a dirty tree: refused, or released with the changes recorded
+    (root / "notes.txt").write_text("草稿\n", encoding="utf-8")
+    assert refused("--previous", "v1.0.0") == (
+        "error: uncommitted changes (notes.txt): commit them first, or pass --allow-dirty (recorded in manifest.json)"
+    )
+    allowed = cli(root, "release", "--previous", "v1.0.0", "--allow-dirty", "--out", str(out))
+    assert allowed.returncode == 0, allowed.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["uncommitted_changes"] == ["notes.txt"] and manifest["git_sha"] == head(root)
+    shutil.rmtree(out)
+    (root / "notes.txt").unlink()
+    # a card edited but not built: the ledger is stale
     more = root / "cards/more/more.md"
     more.write_text(more.read_text(encoding="utf-8").replace("答案二（修订）。", "未构建的修改。"), encoding="utf-8")
-    stale = cli(root, "release", "--out", str(tmp_path / "r"))
-    assert stale.returncode == 1
-    assert "cards/ledger.json is out of date" in stale.stderr
-    assert not (tmp_path / "r").exists()
+    assert "cards/ledger.json is out of date" in refused("--previous", "v1.0.0", "--allow-dirty")
+    git(root, "checkout", "--", "cards")
+    # the tag must be the commit being released
+    git(root, "tag", "v1.1.0", "HEAD~1")
+    assert refused("--tag", "v1.1.0", "--previous", "v1.0.0") == (
+        f"error: tag v1.1.0 points at {head(root, 'v1.1.0')[:12]}, not at the checked-out commit "
+        f"{head(root)[:12]}: check out the tag to release it"
+    )
+    git(root, "tag", "-d", "v1.1.0")
+    # the version must go up, by as much as the changes need
+    for version, message in (
+        ("1.0.0", "error: version 1.0.0 (deck.toml) is not above the previous release v1.0.0: bump version in "
+         "deck.toml (to 1.1.0 or later)"),
+        ("0.9.0", "error: version 0.9.0 (deck.toml) is not above the previous release v1.0.0: bump version in "
+         "deck.toml (to 1.1.0 or later)"),
+        ("1.0.1", "error: v1.0.1 is a patch release after v1.0.0, but the changes need a minor one (v1.1.0 or "
+         "later): new card 'm-three' (新题 \\(p - y\\) 与 x_1 是什么？); retired card 'b-cloze' (填空)"),
+    ):  # fmt: skip
+        set_version(root, version)
+        assert cli(root, "build", "--out", str(tmp_path / "b")).returncode == 0
+        git(root, "commit", "-qam", f"v{version}")
+        assert refused("--previous", str(v1)) == message
+        assert refused("--previous", "v1.0.0") == message  # the same from the git ref
+    # a major bump is always enough
+    set_version(root, "2.0.0")
+    assert cli(root, "build", "--out", str(tmp_path / "b")).returncode == 0
+    git(root, "commit", "-qam", "v2.0.0")
+    assert cli(root, "release", "--previous", str(v1), "--out", str(out)).returncode == 0
+
+
+def test_release_outside_git_is_refused(make_project: MakeProject, tmp_path: Path) -> None:
+    root = make_project()
+    assert cli(root, "build", "--out", str(tmp_path / "b")).returncode == 0
+    result = cli(root, "release", "--first-release", "--out", str(tmp_path / "r"))
+    assert result.returncode == 1 and not (tmp_path / "r").exists()
+    assert result.stderr == (
+        f"error: {root} is not a git repository with a commit: a release records the commit it is built from "
+        "(--allow-dirty builds anyway)\n"
+    )
+    allowed = cli(root, "release", "--first-release", "--allow-dirty", "--out", str(tmp_path / "r"))
+    assert allowed.returncode == 0, allowed.stderr
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["git_sha"] is None and manifest["uncommitted_changes"] is None
+
+
+def test_a_note_type_field_change_needs_a_major_version(make_project: MakeProject, tmp_path: Path) -> None:
+    _, v1, v2 = two_versions(make_project, tmp_path)
+    old, new = read_apkg(v1), read_apkg(v2)
+    model_id, (name, fields) = next(iter(new.notetypes.items()))
+    changed = replace(new, notetypes={**new.notetypes, model_id: (name, (*fields, "Extra"))})
+    with pytest.raises(ReleaseError) as refused:
+        check_version("1.0.0", "1.1.0", diff(old, changed))
+    assert str(refused.value) == (
+        f"v1.1.0 is a minor release after v1.0.0, but the changes need a major one (v2.0.0 or later): "
+        f"note type change {name}: fields {', '.join(fields)} → {', '.join((*fields, 'Extra'))}"
+    )
+    check_version("1.0.0", "2.0.0", diff(old, changed))
+    check_version("1.0.0", "1.1.0", diff(old, new))
 
 
 def test_dry_run_keeps_nothing(make_project: MakeProject, tmp_path: Path) -> None:
-    root, _, _ = two_versions(make_project, tmp_path)
+    root, _, v2 = two_versions(make_project, tmp_path)
     result = cli(root, "release", "--dry-run", "--previous", "v1.0.0")
     assert result.returncode == 0, result.stderr
     assert "would write" in result.stdout and "## 删除" in result.stdout
     assert not (root / "dist" / "release").exists()
+    # right after a release CI's dry run meets the same version, unchanged: fine; a real release is not
+    same = cli(root, "release", "--dry-run", "--previous", str(v2))
+    assert same.returncode == 0, same.stderr
+    again = cli(root, "release", "--previous", str(v2), "--out", str(tmp_path / "r"))
+    assert again.returncode == 1 and "is not above the previous release v1.1.0" in again.stderr
+    (root / "cards/more/more.md").write_text(
+        (root / "cards/more/more.md").read_text(encoding="utf-8").replace("新答案。", "新答案（再改）。"),
+        encoding="utf-8",
+    )
+    assert cli(root, "build", "--out", str(tmp_path / "b")).returncode == 0
+    git(root, "commit", "-qam", "a change after v1.1.0, version not bumped")
+    changed = cli(root, "release", "--dry-run", "--previous", str(v2))
+    assert changed.returncode == 1
+    assert changed.stderr == (
+        "error: version 1.1.0 (deck.toml) is not above the previous release v1.1.0: bump version in deck.toml "
+        "(to 1.1.1 or later)\n"
+    )
+
+
+def test_first_release_notes_say_so(make_project: MakeProject, tmp_path: Path) -> None:
+    root = first_version(make_project, tmp_path)
+    result = cli(root, "release", "--first-release", "--tag", "v1.0.0", "--out", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr
+    notes = (tmp_path / "r" / "RELEASE_NOTES.md").read_text(encoding="utf-8")
+    assert notes.startswith("# 测试牌组 v1.0.0\n\n首个发布版本（此前没有发布过任何版本）：共 3 张卡片。\n")
+    assert "- 01 基础：2 张\n- 02 更多：1 张\n" in notes and "与 v" not in notes
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["previous"] is None and manifest["git_sha"] == head(root, "v1.0.0")
 
 
 def test_id_guard_against_a_ref(make_project: MakeProject, tmp_path: Path) -> None:
@@ -280,34 +412,26 @@ def test_changelog_keeps_one_section_per_version(tmp_path: Path) -> None:
     assert "### 新增" in text
 
 
-def workflow_commands() -> list[str]:
-    commands = []
-    for name in ("ci.yml", "release.yml"):
-        data = yaml.safe_load((ROOT / ".github/workflows" / name).read_text(encoding="utf-8"))
-        assert isinstance(data, dict) and "jobs" in data
-        for job in data["jobs"].values():
-            commands += [step["run"] for step in job["steps"] if "run" in step]
-    return commands
+def test_notes_show_math_and_code_as_github_renders_them() -> None:
+    rendered = (
+        '为什么 <code>x[i] &lt; 2</code> 与 <span class="arithmatex">\\( a_i^2 \\)</span> 和 '
+        '<div class="arithmatex">\\[\\frac{1}{2}\\]</div>，<code>a`b</code>，clip_grad_norm、_x、$5、a*b、&lt;tag&gt;？'
+    )
+    assert inline_markdown(rendered) == (
+        "为什么 `x[i] < 2` 与 $a_i^2$ 和 $$\\frac{1}{2}$$，``a`b``，clip_grad_norm、\\_x、\\$5、a\\*b、&lt;tag>？"
+    )
 
 
-def test_workflows_parse_and_call_real_commands() -> None:
-    runs = "\n".join(workflow_commands())
-    assert "bash .ci/run" in runs
-    calls = re.findall(r"deckbuilder (\w+)((?: --?[\w-]+)*)", runs)
-    assert {c for c, _ in calls} >= {"check", "release"}
-    for command, _ in calls:
-        assert command in cli_main.commands  # type: ignore[attr-defined]
-    for command, rest in re.findall(r"deckbuilder (\w+)([^\n]*)", runs):
-        options = set(re.findall(r"(--[\w-]+)", rest))
-        known = {opt for p in cli_main.commands[command].params for opt in p.opts if isinstance(p, click.Option)}  # type: ignore[attr-defined]
-        assert options <= known, (command, options - known)
-
-
-@pytest.mark.parametrize("name", ["ci.yml", "release.yml"])
-def test_workflow_triggers(name: str) -> None:
-    data = yaml.safe_load((ROOT / ".github/workflows" / name).read_text(encoding="utf-8"))
-    triggers = data[True] if True in data else data["on"]  # YAML 1.1 reads a bare `on` as true
-    if name == "release.yml":
-        assert triggers == {"push": {"tags": ["v*"]}}
-    else:
-        assert set(triggers) == {"push", "pull_request"}
+def test_changelog_claims_no_unpublished_release(tmp_path: Path) -> None:
+    """No release was ever published: the CHANGELOG says so, and the first entry replaces that line."""
+    committed = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.findall(r"(?m)^## .* v\d+\.\d+\.\d+", committed) == []
+    assert "No release has been published yet" in committed
+    path = tmp_path / "CHANGELOG.md"
+    path.write_text(committed, encoding="utf-8")
+    update_changelog(
+        path, "0.2.0", "# 大模型面试八股 v0.2.0\n\n首个发布版本（此前没有发布过任何版本）：共 3 张卡片。\n"
+    )
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Changelog\n\nGenerated by") and "## 大模型面试八股 v0.2.0\n" in text
+    assert "No release has been published yet" not in text and "v0.1.0" not in text

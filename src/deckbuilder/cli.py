@@ -348,24 +348,34 @@ def diff(project: str | None, old: str, new: str, notes_out: str | None) -> None
 @main.command()
 @project_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder (default dist/release/).")
-@click.option("--previous", help="The last release: a git ref (tag) or an .apkg, for the release notes.")
-@click.option("--tag", help="The git tag being released; must be v<version from deck.toml>.")
+@click.option("--previous", help="What learners have: the last published release's .apkg, or its git ref (tag).")
+@click.option("--first-release", is_flag=True, help="No release was ever published: every card is new.")
+@click.option("--tag", help="The git tag being released; must be v<version from deck.toml> and point at HEAD.")
 @click.option("--changelog", is_flag=True, help="Also put the release notes at the top of CHANGELOG.md.")
-@click.option("--dry-run", is_flag=True, help="Do every step in a temporary folder; keep nothing.")
+@click.option("--allow-dirty", is_flag=True, help="Release uncommitted changes (listed in manifest.json).")
+@click.option("--dry-run", is_flag=True, help="Do every step and check in a temporary folder; keep nothing.")
 @error_boundary
 def release(
-    project: str | None, out_dir: str | None, previous: str | None, tag: str | None, changelog: bool, dry_run: bool
+    project: str | None,
+    out_dir: str | None,
+    previous: str | None,
+    first_release: bool,
+    tag: str | None,
+    changelog: bool,
+    allow_dirty: bool,
+    dry_run: bool,
 ) -> None:
     """Build the release: full deck, one .apkg per subdeck, SHA256SUMS, manifest.json, notes."""
     import tempfile
 
     from .changelog import update_changelog
-    from .release import make_release
+    from .release import ReleaseOptions, make_release
 
     config = project_config(project)
+    options = ReleaseOptions(previous, first_release, tag, allow_dirty, dry_run)
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "release" if dry_run else Path(out_dir) if out_dir else config.root / "dist" / "release"
-        result = make_release(config, target, previous, tag)
+        result = make_release(config, target, options)
         show(result.report)
         for name in result.files:
             click.echo(f"{'would write' if dry_run else 'wrote'} {target / name}")

@@ -71,13 +71,16 @@ def summary(result: DeckDiff) -> str:
     return "\n".join(lines)
 
 
-def release_notes(result: DeckDiff, package_name: str) -> str:
-    """Markdown release notes: what is new, fixed, removed, and how to import."""
+def release_notes(result: DeckDiff, package_name: str, first: bool | None = None) -> str:
+    """Markdown release notes: what is new, fixed, removed, and how to import.
+
+    `first`: this is the first published release (default: the old snapshot is empty).
+    """
     new, old = result.new, result.old
-    first = not old.notes
+    first = not old.notes if first is None else first
     out = [f"# {new.title} v{new.version}", ""]
     if first:
-        out += [f"首个版本：共 {len(result.added)} 张卡片。", ""]
+        out += [f"首个发布版本（此前没有发布过任何版本）：共 {len(result.added)} 张卡片。", ""]
     else:
         out += [
             f"与 v{old.version} 相比：新增 {len(result.added)} 张，修订 {len(result.changed)} 张，"
@@ -93,13 +96,13 @@ def release_notes(result: DeckDiff, package_name: str) -> str:
                 out.append(f"- {subdeck}：{len(group)} 张")
                 continue
             out.append(f"### {subdeck}（{len(group)}）")
-            out += [f"- {note.question}" for note in group]
+            out += [f"- {note.question_markdown}" for note in group]
             out.append("")
         if first:
             out.append("")
     if result.dropped:
         out += ["## 注意：以下卡片从包中消失但没有删除通知", ""]
-        out += [f"- {note.question}" for note in result.dropped] + [""]
+        out += [f"- {note.question_markdown}" for note in result.dropped] + [""]
     out += ["## 如何导入", ""]
     out += [
         f"1. Anki 桌面版：文件 → 导入（File → Import），选择 `{package_name}`；AnkiDroid / AnkiMobile 直接打开该文件。",

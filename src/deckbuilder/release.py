@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import json
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +18,14 @@ from . import __version__
 from .config import DeckConfig
 from .diff import diff, release_notes
 from .errors import ReleaseError
+from .gitstate import TreeState, tag_commit, tree_state
 from .ledger import load_ledger
 from .model import RenderedCard, Report
 from .package import PackageWriter, card_guid
 from .pipeline import gather, ledger_path
 from .snapshot import Snapshot, read_apkg, snapshot_of
 from .stamping import Stamper
+from .versioning import TAG, check_version
 
 NOTES_NAME = "RELEASE_NOTES.md"
 
@@ -37,21 +38,52 @@ class ReleaseResult:
     report: Report
 
 
-def git_sha(root: Path) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+@dataclass(frozen=True)
+class ReleaseOptions:
+    previous: str | None = None  # what learners have: the last published package (.apkg) or its git ref
+    first_release: bool = False  # no release was ever published
+    tag: str | None = None
+    allow_dirty: bool = False  # build from uncommitted changes (recorded in the manifest)
+    dry_run: bool = False
+
+
+def check_source(config: DeckConfig, options: ReleaseOptions) -> TreeState:
+    """The refusals that need no build: tag, previous release, the commit being released."""
+    if options.tag is not None and options.tag != f"v{config.version}":
+        raise ReleaseError(f"tag '{options.tag}' does not match the configured version v{config.version} (deck.toml)")
+    if options.tag is not None and not TAG.fullmatch(options.tag):
+        raise ReleaseError(f"tag '{options.tag}' is not of the form vX.Y.Z")
+    if options.previous and options.first_release:
+        raise ReleaseError("--previous and --first-release contradict each other: give one")
+    if not options.previous and not options.first_release:
+        raise ReleaseError(
+            "which release do learners have? Give --previous (the last published package or its tag), "
+            "or --first-release if no release was ever published"
         )
-    except FileNotFoundError:
-        return None
-    return result.stdout.strip() or None
+    state = tree_state(config.root)
+    if not options.allow_dirty:
+        if state.sha is None:
+            raise ReleaseError(
+                f"{config.root} is not a git repository with a commit: a release records the commit it is "
+                "built from (--allow-dirty builds anyway)"
+            )
+        if state.dirty:
+            shown = ", ".join(state.dirty[:5]) + (f" and {len(state.dirty) - 5} more" if len(state.dirty) > 5 else "")
+            raise ReleaseError(
+                f"uncommitted changes ({shown}): commit them first, or pass --allow-dirty (recorded in manifest.json)"
+            )
+    if options.tag is not None and state.sha is not None:
+        tagged = tag_commit(config.root, options.tag)
+        if tagged is not None and tagged != state.sha:
+            raise ReleaseError(
+                f"tag {options.tag} points at {tagged[:12]}, not at the checked-out commit {state.sha[:12]}: "
+                "check out the tag to release it"
+            )
+    return state
 
 
-def make_release(
-    config: DeckConfig, out_dir: Path, previous: str | None = None, tag: str | None = None
-) -> ReleaseResult:
-    if tag is not None and tag != f"v{config.version}":
-        raise ReleaseError(f"tag '{tag}' does not match the configured version v{config.version} (deck.toml)")
+def make_release(config: DeckConfig, out_dir: Path, options: ReleaseOptions) -> ReleaseResult:
+    state = check_source(config, options)
     path, rel = ledger_path(config)
     ledger, problems = load_ledger(path, rel)
     stamper = Stamper(config, ledger, now=0)
@@ -80,8 +112,13 @@ def make_release(
             raise ReleaseError(f"{rel} is out of date: run 'deckbuilder build' and commit it before releasing")
         files = {name: w.finish(stamper.newest) for name, w in writers.items() if w.count or w.only_subdeck is None}
     new = read_bytes_snapshot(files[config.package_name])
-    old = snapshot_of(previous, config.root) if previous else Snapshot(config.title, "", {}, {})
-    notes = release_notes(diff(old, new), config.package_name)
+    old = snapshot_of(options.previous, config.root) if options.previous else Snapshot(config.title, "", {}, {})
+    changes = diff(old, new)
+    if options.previous:
+        if not old.version:
+            raise ReleaseError(f"cannot tell the version of the previous release '{options.previous}'")
+        check_version(old.version, config.version, changes, options.dry_run)
+    notes = release_notes(changes, config.package_name, first=options.first_release)
     files[NOTES_NAME] = notes.encode("utf-8")
     counts: dict[str, int] = {}
     for card in report.cards:
@@ -90,7 +127,9 @@ def make_release(
         "name": config.title,
         "slug": config.slug,
         "version": config.version,
-        "git_sha": git_sha(config.root),
+        "git_sha": state.sha,
+        "uncommitted_changes": state.dirty if state.sha is not None else None,
+        "previous": old.version or None,
         "tool_version": __version__,
         "cards": len(report.cards),
         "cards_per_subdeck": counts,

@@ -20,6 +20,11 @@ from .retired import REMOVED_TAG
 
 VERSION_IN_DESCRIPTION = re.compile(r"v(\d+\.\d+\.\d+)")
 QUESTION_DIV = re.compile(r'<div class="q">(.*?)</div>', re.S)
+SOURCE_ID = re.compile(r"<code>([^<]*)</code>")
+# Math as the renderer wraps it for Anki's MathJax, and inline code: the pieces notes keep.
+PIECES = re.compile(r'(<(span|div) class="arithmatex">.*?</\2>|<code[^>]*>.*?</code>)', re.S)
+# `_` inside a word (clip_grad_norm) is never emphasis on GitHub: only escape it at a word's edge.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]$]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,49 @@ class NoteRecord:
             first = m.group(1)
         text = html.unescape(re.sub(r"<[^>]+>", "", first))
         return re.sub(r"\s+", " ", text).strip().removeprefix("【已删除】")
+
+    @property
+    def question_markdown(self) -> str:
+        """The question for Markdown on GitHub: math as `$…$`/`$$…$$`, code in backticks."""
+        first = self.fields[0]
+        if m := QUESTION_DIV.search(first):
+            first = m.group(1)
+        return inline_markdown(first).removeprefix("【已删除】")
+
+    @property
+    def card_id(self) -> str:
+        """The card's id, from the Source field's footer (empty if it has none)."""
+        m = SOURCE_ID.search(self.fields[-1])
+        return html.unescape(m.group(1)) if m else ""
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def inline_markdown(fragment: str) -> str:
+    """Rendered inline HTML back to Markdown a reader can read on GitHub (which renders `$…$`)."""
+    out: list[str] = []
+    for index, part in enumerate(PIECES.split(fragment)):
+        if index % 3 == 2:  # the tag name captured by the inner group
+            continue
+        if index % 3 == 0:
+            text = re.sub(r"\s+", " ", _plain(part))
+            out.append(MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;"))
+        elif part.startswith("<code"):
+            code = _plain(part)
+            fence = "`" * (max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
+            pad = " " if code.startswith("`") or code.endswith("`") else ""
+            out.append(f"{fence}{pad}{code}{pad}{fence}")
+        else:
+            math = _plain(part).strip()
+            if math.startswith("\\[") and math.endswith("\\]"):
+                out.append(f"$${math[2:-2].strip()}$$")
+            elif math.startswith("\\(") and math.endswith("\\)"):
+                out.append(f"${math[2:-2].strip()}$")
+            else:
+                out.append(math)
+    return "".join(out).strip()
 
 
 @dataclass(frozen=True)
