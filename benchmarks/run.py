@@ -57,6 +57,7 @@ class Settings:
     seed: int
     peers_dir: Path | None
     real_deck: Path
+    only_peers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,8 @@ def prepare_peers(s: Settings) -> tuple[list[Peer], list[Row]]:
     if s.peers_dir is None:
         return ready, failed
     for peer in PEERS:
+        if s.only_peers and peer.package not in s.only_peers:
+            continue
         problem = setup(peer, s.peers_dir)
         if problem:
             failed.append(Row(None, f"{peer.package} build", failure=f"not installed: {problem}"))
@@ -513,6 +516,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[int], Path | None
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario (the median is shown)")
     parser.add_argument("--peers", action="store_true", help="also run markdown-anki-decks and ankcompiler (slow)")
     parser.add_argument("--peer-repeat", type=int, help="runs per peer scenario (default: --repeat)")
+    parser.add_argument("--peer", action="append", help="only this peer (repeatable; default: all)")
     parser.add_argument("--peers-dir", type=Path, default=DEFAULT_DIR, help="the peers' venvs (created if missing)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "deckbench")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -530,6 +534,7 @@ def parse_args(argv: list[str] | None) -> tuple[Settings, list[int], Path | None
         seed=args.seed,
         peers_dir=args.peers_dir.resolve() if args.peers else None,
         real_deck=args.real_deck.resolve(),
+        only_peers=tuple(args.peer or ()),
     )
     return settings, sorted(args.sizes), args.json
 

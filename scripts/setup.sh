@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+# The libraries that shape the deck's bytes, exactly as locked (versions and hashes): the same
+# sources then build the same package here, in CI and in the release workflow.
+.venv/bin/python -m pip install -q --require-hashes -r render.lock
 if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
   # PyTorch for the code checks. Where PyTorch's own index is reachable (CI sets

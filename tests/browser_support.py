@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,41 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--playwright"]:
         sys.exit("usage: python tests/browser_support.py --playwright")
     print(playwright_chromium())
+
+
+def anki_mathjax_page(path: Path, body: str, css: str = "", base: Path | None = None) -> Path:
+    """A page that typesets `body` with MathJax configured as Anki's reviewer configures it."""
+    from deckbuilder.config import load_config
+    from deckbuilder.preview import find_mathjax
+
+    root = Path(__file__).resolve().parent.parent
+    mathjax = find_mathjax(load_config(root), None)
+    if mathjax is None:
+        missing("MathJax is not installed (npm install)")
+        raise AssertionError("unreachable")
+    config_js = (root / "src/deckbuilder/assets/mathjax-config.js").read_text(encoding="utf-8")
+    head = f'<base href="{base.as_uri()}/">' if base is not None else ""
+    path.write_text(
+        f'<!doctype html><html><head><meta charset="utf-8">{head}<style>{css}</style><script>{config_js}</script>'
+        f'<script src="{(mathjax / "tex-chtml-full.js").as_uri()}"></script></head>'
+        f'<body class="card nightMode">{body}</body></html>',
+        encoding="utf-8",
+    )
+    return path
+
+
+def evaluate_typeset(page: Path, script: str, before: str = "") -> Any:
+    """Open `page` in Chromium, wait for MathJax, run `before` then return what `script` returns."""
+    executable = chromium_path()
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page()
+            tab.goto(page.as_uri())
+            tab.wait_for_function("document.documentElement.dataset.mathjax === 'ready'", timeout=120_000)
+            if before:
+                tab.evaluate(before)
+            return tab.evaluate(script)
+        finally:
+            browser.close()

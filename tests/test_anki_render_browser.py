@@ -18,7 +18,7 @@ import pytest
 from anki_support import import_package, open_collection
 from browser_support import CHROMIUM_ARGS, chromium_path, missing
 from deckbuilder.config import load_config
-from deckbuilder.pipeline import build
+from deckbuilder.pipeline import Options, build
 from deckbuilder.preview import find_mathjax
 from test_preview_browser import PROBE_MATH, failures
 
@@ -39,7 +39,7 @@ def anki_page(tmp_path_factory: pytest.TempPathFactory) -> AnkiPage:
     if mathjax is None:
         missing("MathJax is not installed (npm install)")
     tmp_path = tmp_path_factory.mktemp("anki-render")
-    package, _ = build(config, tmp_path / "dist", update_ledger=False, use_cache=False)
+    package, _ = build(config, tmp_path / "dist", update_ledger=False, options=Options(use_cache=False))
     assert package is not None
     col = open_collection(tmp_path / "anki")
     try:
@@ -82,19 +82,19 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
-def opened(chromium: Any, page: AnkiPage, width: int) -> Any:
+def probe(chromium: Any, page: AnkiPage, width: int, script: str) -> Any:
+    """Open the page at this width, wait for MathJax, run the probe script, close the tab."""
     tab = chromium.new_page(viewport={"width": width, "height": 900})
-    tab.goto(page.path.as_uri())
-    tab.wait_for_function("document.documentElement.dataset.mathjax === 'ready'", timeout=180_000)
-    return tab
+    try:
+        tab.goto(page.path.as_uri())
+        tab.wait_for_function("document.documentElement.dataset.mathjax === 'ready'", timeout=180_000)
+        return tab.evaluate(script)
+    finally:
+        tab.close()
 
 
 def test_real_anki_card_html_typesets_cleanly(chromium: Any, anki_page: AnkiPage) -> None:
-    tab = opened(chromium, anki_page, 1000)
-    try:
-        result = tab.evaluate(PROBE_MATH)
-    finally:
-        tab.close()
+    result = probe(chromium, anki_page, 1000, PROBE_MATH)
     assert len(result) == anki_page.sides > 0
     assert failures(result) == []
 
@@ -122,11 +122,7 @@ PROBE_PHONE = """() => {
 
 
 def test_every_answer_side_fits_a_phone_with_folds_open(chromium: Any, anki_page: AnkiPage) -> None:
-    tab = opened(chromium, anki_page, 390)
-    try:
-        result = tab.evaluate(PROBE_PHONE)
-    finally:
-        tab.close()
+    result = probe(chromium, anki_page, 390, PROBE_PHONE)
     assert result["sides"] == anki_page.sides and result["pres"] > 0
     assert result["bad"] == []
 
@@ -149,11 +145,7 @@ PROBE_FOLD = """() => {
 
 
 def test_folds_are_closed_until_the_learner_opens_them(chromium: Any, anki_page: AnkiPage) -> None:
-    tab = opened(chromium, anki_page, 390)
-    try:
-        result = tab.evaluate(PROBE_FOLD)
-    finally:
-        tab.close()
+    result = probe(chromium, anki_page, 390, PROBE_FOLD)
     assert result["folds"] > 0 and result["closed"] == result["folds"]
     assert result["grows"]
     assert result["fronts"] == 0  # a basic card's fold is on its back only

@@ -38,13 +38,13 @@ def test_real_deck_builds_and_imports(tmp_path: Path) -> None:
 def test_committed_ledger_is_current() -> None:
     """A build of the committed sources must not need to change the committed ledger."""
     from deckbuilder.ledger import load_ledger
-    from deckbuilder.pipeline import ledger_path, stamp_all
+    from deckbuilder.pipeline import ledger_path, stamp
 
     config = load_config(ROOT)
     project = gather(config)
     path, rel = ledger_path(config)
     ledger, problems = load_ledger(path, rel)
     assert problems == []
-    stamped = stamp_all(project, ledger, now=2**31)
+    stamped = stamp(project, now=2**31)
     stale = [cid for cid, entry in stamped.ledger.cards.items() if ledger.cards.get(cid) != entry]
     assert stale == [], "run 'deckbuilder build' and commit cards/ledger.json"

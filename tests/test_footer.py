@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import PNG_1X1, MakeProject
 from deckbuilder.config import load_config
-from deckbuilder.pipeline import build, gather
+from deckbuilder.pipeline import Options, build, gather
 from deckbuilder.preview import write_preview
 from deckbuilder.releases import released
 
@@ -26,12 +26,8 @@ def git(root: Path, *args: str, when: int = 0) -> None:
 
 def built(root: Path, out: Path, epoch: int) -> dict[str, str]:
     """Each note's Source field by card id, from a build at time `epoch`."""
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    try:
-        released.cache_clear()
-        package, report = build(load_config(root), out, use_cache=False)
-    finally:
-        del os.environ["SOURCE_DATE_EPOCH"]
+    released.cache_clear()
+    package, report = build(load_config(root), out, options=Options(use_cache=False, now=epoch))
     assert package is not None, [str(d) for d in report.diagnostics]
     with zipfile.ZipFile(package) as archive:
         (out / "c.anki2").write_bytes(archive.read("collection.anki2"))

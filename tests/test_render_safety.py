@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,12 @@ def test_the_text_of_a_hidden_check_never_shows() -> None:
         ("assert double(21) == 42", "the text of a hidden 'python check' block shows on the card")
     ]
     assert leftovers("<p>别的文字</p>", "", (check,)) == []
+
+
+def test_the_render_stack_is_the_locked_one() -> None:
+    """setup.sh installs render.lock with hashes; what renders must be exactly that."""
+    result = subprocess.run([sys.executable, str(ROOT / "scripts/lock.py"), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    locked = (ROOT / "render.lock").read_text(encoding="utf-8")
+    for name in ("Markdown", "pymdown-extensions", "Pygments", "genanki", "nh3"):
+        assert f"\n{name}==" in locked and "--hash=sha256:" in locked

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
-
-import pytest
 
 from anki_support import import_package, open_collection
-from browser_support import CHROMIUM_ARGS, chromium_path, missing
+from browser_support import anki_mathjax_page, evaluate_typeset
 from conftest import MakeProject
 from deckbuilder.config import load_config
 from deckbuilder.pipeline import build
-from deckbuilder.preview import find_mathjax
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,11 +74,6 @@ PROBE_SAFETY = """() => {
 def test_tricky_but_allowed_cards_render_without_links_styles_or_remote_images(
     make_project: MakeProject, tmp_path: Path
 ) -> None:
-    mathjax = find_mathjax(load_config(ROOT), None)
-    if mathjax is None:
-        missing("MathJax is not installed (npm install)")
-    executable = chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     root = make_project({"cards/more/tricky.md": TRICKY})
     package, report = build(load_config(root), tmp_path / "dist")
     assert package is not None, [str(d) for d in report.diagnostics]
@@ -100,56 +91,20 @@ def test_tricky_but_allowed_cards_render_without_links_styles_or_remote_images(
         media = Path(col.media.dir())
     finally:
         col.close()
-    config_js = (ROOT / "src/deckbuilder/assets/mathjax-config.js").read_text(encoding="utf-8")
-    page = tmp_path / "page.html"
-    page.write_text(
-        f'<!doctype html><html><head><meta charset="utf-8"><base href="{media.as_uri()}/">'
-        f"<style>{css}</style><script>{config_js}</script>"
-        f'<script src="{(mathjax / "tex-chtml-full.js").as_uri()}"></script></head>'
-        f'<body class="card nightMode">{"".join(sections)}</body></html>',
-        encoding="utf-8",
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser: Any = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page()
-            tab.goto(page.as_uri())
-            tab.wait_for_function("document.documentElement.dataset.mathjax === 'ready'", timeout=120_000)
-            tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-            result = tab.evaluate(PROBE_SAFETY)
-        finally:
-            browser.close()
+    page = anki_mathjax_page(tmp_path / "page.html", "".join(sections), css, media)
+    opened = "document.querySelectorAll('details').forEach(d => d.open = true)"
+    result = evaluate_typeset(page, PROBE_SAFETY, before=opened)
     assert result["sides"] == len(sections) > 0 and result["math"] > 5
     assert result["bad"] == [], html.unescape(str(result["bad"]))
 
 
 def test_the_safety_probe_sees_what_it_must(tmp_path: Path) -> None:
     """Guard against a probe that cannot fail: the same page with forbidden things in it."""
-    mathjax = find_mathjax(load_config(ROOT), None)
-    if mathjax is None:
-        missing("MathJax is not installed (npm install)")
-    executable = chromium_path()
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    config_js = (ROOT / "src/deckbuilder/assets/mathjax-config.js").read_text(encoding="utf-8")
     hostile = (
         r'<section class="pv-card">\(\href{javascript:alert(1)}{x}\) \(\style{position:fixed}{y}\) '
         r'\(\class{card}{z}\) <img src="https://t.example/p.png"><span class="evil" id="x">w</span></section>'
     )
-    page = tmp_path / "page.html"
-    page.write_text(
-        f'<!doctype html><html><head><meta charset="utf-8"><script>{config_js}</script>'
-        f'<script src="{(mathjax / "tex-chtml-full.js").as_uri()}"></script></head><body>{hostile}</body></html>',
-        encoding="utf-8",
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser: Any = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page()
-            tab.goto(page.as_uri())
-            tab.wait_for_function("document.documentElement.dataset.mathjax === 'ready'", timeout=120_000)
-            bad = " | ".join(tab.evaluate(PROBE_SAFETY)["bad"])
-        finally:
-            browser.close()
+    bad = " | ".join(evaluate_typeset(anki_mathjax_page(tmp_path / "page.html", hostile), PROBE_SAFETY)["bad"])
     for expected in ("link javascript:alert(1)", "a link made by MathJax", "math style", "math class card",
                      "remote image https://t.example/p.png", "class evil", "id x"):  # fmt: skip
         assert expected in bad, bad

@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import UserError
 from .model import Diagnostic, Location, error
 
 CONFIG_NAME = "deck.toml"
@@ -67,7 +68,7 @@ class DeckConfig:
         return f"{self.title}::{index + 1:02d} {self.subdecks[index].title}"
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__("; ".join(str(d) for d in diagnostics))
         self.diagnostics = diagnostics

@@ -34,6 +34,8 @@ CROSS_REFERENCE = re.compile(
     r"[上下前后]一张|[上下前后]一题|见[上下]文?|如上[一张所题]|上面那张|下面那张|另一张卡|其他卡片?"
 )
 SHINGLE = 3
+RARE = 8  # a shingle in more cards than this is a stock phrase, not a sign of a duplicate
+NOT_WORD = re.compile(r"\W+")
 
 
 @dataclass(frozen=True)
@@ -186,23 +188,36 @@ def _cloze_giveaways(card: Card) -> Iterator[Finding]:
 
 
 def _shingles(text: str) -> set[str]:
-    plain = "".join(ch for ch in MARKUP.sub(" ", text) if ch.isalnum() or CJK.match(ch))
+    plain = NOT_WORD.sub("", MARKUP.sub(" ", text))
     return {plain[i : i + SHINGLE] for i in range(len(plain) - SHINGLE + 1)}
 
 
 def near_duplicates(cards: list[Card], threshold: float) -> Iterator[tuple[Card, Card, float]]:
-    """Pairs whose recall parts share most of their 3-character shingles (Jaccard)."""
+    """Pairs whose recall parts share most of their 3-character shingles (Jaccard).
+
+    Candidates come from shingles that few cards share: one that many cards have (a stock phrase)
+    says nothing about duplication, and following it would make the search quadratic.
+    """
     sets = [_shingles(recall_text(card)) for card in cards]
+    frequency: dict[str, int] = defaultdict(int)
+    for shingles in sets:
+        for shingle in shingles:
+            frequency[shingle] += 1
     postings: dict[str, list[int]] = defaultdict(list)
     for index, shingles in enumerate(sets):
         if len(shingles) < 12:  # a few words: likeness means nothing
             continue
         shared: dict[int, int] = defaultdict(int)
+        rare = 0
         for shingle in shingles:
-            for other in postings[shingle]:
-                shared[other] += 1
-            postings[shingle].append(index)
-        for other, common in shared.items():
+            if frequency[shingle] <= RARE:
+                rare += 1
+                for other in postings[shingle]:
+                    shared[other] += 1
+                postings[shingle].append(index)
+        # a pair this alike shares most of its rare shingles too
+        for other in (o for o, count in shared.items() if count >= threshold * rare / 2):
+            common = len(shingles & sets[other])
             similarity = common / (len(shingles) + len(sets[other]) - common)
             if similarity >= threshold:
                 yield cards[other], cards[index], similarity

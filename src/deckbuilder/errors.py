@@ -1,9 +1,16 @@
-"""Failures the CLI reports as one line each (kept light: the CLI imports it at start-up)."""
+"""Failures the CLI reports as one line each (kept light: the CLI imports it at start-up).
+
+Every failure a user can cause or fix derives from `UserError`; the CLI catches it in one place.
+"""
 
 
-class SnapshotError(Exception):
-    """A package or git ref that cannot be read; the message says why."""
+class UserError(Exception):
+    """A failure to report in one line (the message says why); no traceback."""
 
 
-class ReleaseError(Exception):
-    """A release that must not go out; the message says why."""
+class SnapshotError(UserError):
+    """A package or git ref that cannot be read."""
+
+
+class ReleaseError(UserError):
+    """A release that must not go out."""

@@ -1,16 +1,19 @@
-"""Rendered cards to a deterministic `.apkg`: stable ids, per-note mod times, a zip we write."""
+"""Stamped notes to a deterministic `.apkg`: stable ids, per-note mod times, fixed zip entries."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
+import io
 import itertools
 import json
 import sqlite3
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import genanki
 
@@ -18,7 +21,9 @@ from .config import DeckConfig
 from .ledger import Entry
 from .model import RenderedCard
 from .notetypes import BASIC, CLOZE, NoteType, note_css
-from .zipwrite import zip_bytes
+
+if TYPE_CHECKING:
+    from .stamping import Stamper as Stamped
 
 
 def stable_id(*parts: str) -> int:
@@ -60,9 +65,6 @@ class _Note(genanki.Note):  # type: ignore[misc]
 
     def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
         super().write_to_db(cursor, self.mod, deck_id, id_gen)
-
-    def _check_invalid_html_tags_in_fields(self) -> None:
-        """Skipped: every field is already cleaned by nh3 (sanitize.py); the scan only cost time."""
 
 
 @dataclass(frozen=True)
@@ -111,98 +113,63 @@ class PackagedNote:
     footer: str = ""  # the version the footer names (releases.footer_version)
 
 
-class PackageWriter:
-    """Notes go into a temporary collection as they arrive (genanki writes each); `finish` zips it.
+def package_bytes(config: DeckConfig, stamper: Stamped, only_subdeck: str | None = None) -> bytes:
+    """The package stage: the `.apkg` bytes of the stamped notes (of one subdeck, if given).
 
-    Streaming keeps a build from holding every card's HTML at once. Note and card ids are
-    derived from the newest content time, known only after the last note: notes are written
-    with provisional ids -1, -2, ... that `finish` moves into place in one pass (new ids are
-    positive, so none can clash with a row not yet moved).
+    genanki writes the collection; note and card ids come from the newest content time
+    (newest*1000, +1, ...), so the same sources and ledger give the same bytes.
     """
-
-    def __init__(self, config: DeckConfig, notetype_entries: dict[str, Entry], only_subdeck: str | None = None) -> None:
-        self.config = config
-        self.only_subdeck = only_subdeck
-        self.models = {nt.key: _Model(nt, notetype_entries[nt.key].mod) for nt in (BASIC, CLOZE)}
-        self.root = genanki.Deck(
-            stable_id(config.guid_namespace, "deck"),
-            config.title,
-            description=f"{html.escape(config.description)}<br>版本 v{html.escape(config.version)}",
-        )
-        self.decks = {
-            s.id: genanki.Deck(stable_id(config.guid_namespace, "deck", s.id), config.subdeck_name(s.id))
-            for s in config.subdecks
-        }
-        self.media: dict[str, Path] = {}
-        self.count = 0
-        self._ids = itertools.count(-1, -1)
-        self._folder = tempfile.TemporaryDirectory()
-        self.db_path = Path(self._folder.name) / "collection.anki2"
-        try:
-            self.conn = sqlite3.connect(self.db_path)
-            # A scratch file, zipped or thrown away: no journal, no syncs (neither changes the format).
-            self.conn.execute("pragma journal_mode = off")
-            self.conn.execute("pragma synchronous = off")
-            self.cursor = self.conn.cursor()
-            genanki.Package([]).write_to_db(self.cursor, 0, self._ids)  # schema and collection row
-        except sqlite3.Error as exc:
-            self.close()
-            raise OSError(f"cannot write the collection database ({exc})") from exc
-
-    def __enter__(self) -> PackageWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if hasattr(self, "conn"):
-            self.conn.close()
-        self._folder.cleanup()
-
-    def add(self, note: PackagedNote) -> None:
+    models = {nt.key: _Model(nt, stamper.notetypes[nt.key].mod) for nt in (BASIC, CLOZE)}
+    root = genanki.Deck(
+        stable_id(config.guid_namespace, "deck"),
+        config.title,
+        description=f"{html.escape(config.description)}<br>版本 v{html.escape(config.version)}",
+    )
+    decks = {
+        s.id: genanki.Deck(stable_id(config.guid_namespace, "deck", s.id), config.subdeck_name(s.id))
+        for s in config.subdecks
+    }
+    media: dict[str, Path] = {}
+    for note in stamper.notes:
         card = note.rendered.card
-        if self.only_subdeck is not None and card.subdeck != self.only_subdeck:
-            return
-        model = self.models[note.content.note_type.key]
-        deck = self.decks[card.subdeck]
-        deck.add_model(model)
-        record = _Note(
-            note.entry.mod,
-            model=model,
-            fields=[*note.content.fields, source_field(note.rendered, note.footer or note.entry.version)],
-            tags=list(note.content.tags),
-            guid=card_guid(self.config, card.id),
-            due=note.position,
+        if only_subdeck is not None and card.subdeck != only_subdeck:
+            continue
+        model = models[note.content.note_type.key]
+        decks[card.subdeck].add_model(model)
+        decks[card.subdeck].add_note(
+            _Note(
+                note.entry.mod,
+                model=model,
+                fields=[*note.content.fields, source_field(note.rendered, note.footer or note.entry.version)],
+                tags=list(note.content.tags),
+                guid=card_guid(config, card.id),
+                due=note.position,
+            )
         )
+        media.update(note.rendered.media)
+    package = genanki.Package([root, *(d for d in decks.values() if d.notes)])
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "collection.anki2"
         try:
-            record.write_to_db(self.cursor, 0, deck.deck_id, self._ids)
+            with contextlib.closing(sqlite3.connect(database)) as conn:
+                package.write_to_db(conn.cursor(), stamper.newest, itertools.count(stamper.newest * 1000))
+                conn.commit()
         except sqlite3.Error as exc:
             raise OSError(f"cannot write the collection database ({exc})") from exc
-        self.media.update(note.rendered.media)
-        self.count += 1
-
-    def finish(self, newest: int) -> bytes:
-        """The .apkg bytes; `newest` is the largest content time of any note or note type."""
-        used = [self.root, *(d for d in self.decks.values() if d.models)]
-        # Note and card ids only need to be unique; deriving them from content times keeps the
-        # bytes identical between builds of the same sources: newest*1000, +1, +2, ...
-        shift = newest * 1000 - 1
-        try:
-            for deck in used:
-                deck.write_to_db(self.cursor, 0, self._ids)  # decks and note types; notes are in
-            self.cursor.execute("update notes set id = ? - id", (shift,))
-            self.cursor.execute("update cards set id = ? - id, nid = ? - nid", (shift, shift))
-            self.conn.commit()
-        except sqlite3.Error as exc:
-            raise OSError(f"cannot write the collection database ({exc})") from exc
-        return _zip(self.db_path, self.media)
+        return _zip(database, media)
 
 
 def _zip(database: Path, media: dict[str, Path]) -> bytes:
-    """Entries in a fixed order with fixed times; media files numbered by name."""
+    """Entries in a fixed order with fixed times (1980-01-01): no build time leaks into the bytes."""
     names = sorted(media)
-    entries: list[tuple[str, bytes | Path]] = [("collection.anki2", database)]
+    entries: list[tuple[str, bytes]] = [("collection.anki2", database.read_bytes())]
     entries.append(("media", json.dumps({str(i): n for i, n in enumerate(names)}).encode()))
-    entries += [(str(i), media[n]) for i, n in enumerate(names)]
-    return zip_bytes(entries)
+    entries += [(str(i), media[n].read_bytes()) for i, n in enumerate(names)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()

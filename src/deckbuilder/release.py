@@ -6,7 +6,6 @@ failed release leaves no partial output. The release never publishes: CI uploads
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import shutil
@@ -19,12 +18,10 @@ from .config import DeckConfig
 from .diff import diff, release_notes
 from .errors import ReleaseError
 from .gitstate import TreeState, tag_commit, tree_state
-from .ledger import load_ledger
-from .model import RenderedCard, Report
-from .package import PackageWriter, card_guid
-from .pipeline import gather, ledger_path
+from .model import Report
+from .package import card_guid, package_bytes
+from .pipeline import gather, ledger_path, stamp
 from .snapshot import Snapshot, read_apkg, snapshot_of
-from .stamping import Stamper
 from .versioning import TAG, check_version
 
 NOTES_NAME = "RELEASE_NOTES.md"
@@ -84,33 +81,19 @@ def check_source(config: DeckConfig, options: ReleaseOptions) -> TreeState:
 
 def make_release(config: DeckConfig, out_dir: Path, options: ReleaseOptions) -> ReleaseResult:
     state = check_source(config, options)
-    path, rel = ledger_path(config)
-    ledger, problems = load_ledger(path, rel)
-    stamper = Stamper(config, ledger, now=0)
-    with contextlib.ExitStack() as stack:
-        writers = {
-            name: stack.enter_context(PackageWriter(config, stamper.notetypes, subdeck))
-            for name, subdeck in [(config.package_name, None)]
-            + [(f"{config.slug}-{config.version}-{s.id}.apkg", s.id) for s in config.subdecks]
-        }
-        guids: list[str] = []
-
-        def take(rendered: RenderedCard) -> None:
-            note = stamper.stamp(rendered)
-            guids.append(card_guid(config, rendered.card.id))
-            for writer in writers.values():
-                writer.add(note)
-
-        project = gather(config, consume=take)
-        report = project.report
-        report.diagnostics += problems
-        if report.errors():
-            raise ReleaseError(f"{len(report.errors())} error(s) in the cards; run 'deckbuilder check'")
-        for rendered in project.notices:
-            take(rendered)
-        if stamper.ledger.cards != ledger.cards or stamper.ledger.notetypes != ledger.notetypes:
-            raise ReleaseError(f"{rel} is out of date: run 'deckbuilder build' and commit it before releasing")
-        files = {name: w.finish(stamper.newest) for name, w in writers.items() if w.count or w.only_subdeck is None}
+    project = gather(config)
+    report = project.report
+    if report.errors():
+        raise ReleaseError(f"{len(report.errors())} error(s) in the cards; run 'deckbuilder check'")
+    _, rel = ledger_path(config)
+    stamper = stamp(project, now=0)
+    if stamper.ledger.cards != project.ledger.cards or stamper.ledger.notetypes != project.ledger.notetypes:
+        raise ReleaseError(f"{rel} is out of date: run 'deckbuilder build' and commit it before releasing")
+    files = {config.package_name: package_bytes(config, stamper)}
+    for subdeck in config.subdecks:
+        if any(note.rendered.card.subdeck == subdeck.id for note in stamper.notes):
+            name = f"{config.slug}-{config.version}-{subdeck.id}.apkg"
+            files[name] = package_bytes(config, stamper, only_subdeck=subdeck.id)
     new = read_bytes_snapshot(files[config.package_name])
     old = snapshot_of(options.previous, config.root) if options.previous else Snapshot(config.title, "", {}, {})
     changes = diff(old, new)
@@ -120,6 +103,7 @@ def make_release(config: DeckConfig, out_dir: Path, options: ReleaseOptions) -> 
         check_version(old.version, config.version, changes, options.dry_run)
     notes = release_notes(changes, config.package_name, first=options.first_release)
     files[NOTES_NAME] = notes.encode("utf-8")
+    guids = [card_guid(config, rendered.card.id) for rendered in project.packaged]
     counts: dict[str, int] = {}
     for card in report.cards:
         counts[card.subdeck] = counts.get(card.subdeck, 0) + 1

@@ -1,4 +1,4 @@
-"""Ledger entries for the notes of a package, stamped one by one as they stream past."""
+"""The stamp stage: each note's ledger entry (its content time) and the footer it shows."""
 
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ from .releases import footer_version, released
 
 
 class Stamper:
-    """Hashes each note's content, keeps or renews its ledger entry, and remembers only what
-    the package digest needs (never the HTML)."""
+    """Hashes each note's content and keeps or renews its ledger entry; `notes` go into the package."""
 
     def __init__(self, config: DeckConfig, ledger: Ledger, now: int) -> None:
         self.config = config
@@ -32,6 +31,7 @@ class Stamper:
         self._entries: list[Entry] = []
         self._media: set[tuple[str, Path]] = set()
         self._footers: list[str] = []
+        self.notes: list[PackagedNote] = []
         self.releases = released(config.root)
 
     def stamp(self, rendered: RenderedCard) -> PackagedNote:
@@ -45,7 +45,13 @@ class Stamper:
         self._media.update(rendered.media)
         footer = footer_version(entry, self.config.version, self.releases)
         self._footers.append(footer)
-        return PackagedNote(rendered, content, entry, len(self._places), footer)
+        note = PackagedNote(rendered, content, entry, len(self._places), footer)
+        self.notes.append(note)
+        return note
+
+    def stamp_all(self, rendered: list[RenderedCard]) -> None:
+        for card in rendered:
+            self.stamp(card)
 
     @property
     def ledger(self) -> Ledger:
