@@ -7,7 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deckbuilder.parse import decode, split_cards
+from deckbuilder.decode import decode
+from deckbuilder.parse import split_cards
 from deckbuilder.render import RenderContext, Renderer
 
 PIECES = [

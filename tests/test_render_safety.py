@@ -72,7 +72,7 @@ def test_data_knows_the_macros_the_deck_uses(name: str) -> None:
 
 
 def parse_file_bytes(data: bytes) -> tuple[list[str], list[tuple[int, str]]]:
-    from deckbuilder.parse import parse_bytes
+    from deckbuilder.sources import parse_bytes
 
     cards, problems = parse_bytes(data, "x.md", "s")
     return [c.id for c in cards], [(p.location.line, p.message) for p in problems]

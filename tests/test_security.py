@@ -15,9 +15,9 @@ import pytest
 
 from conftest import PNG_1X1, MakeProject
 from deckbuilder.config import load_config
-from deckbuilder.parse import parse_bytes
 from deckbuilder.pipeline import gather
 from deckbuilder.sanitize import sanitize, unsafe_html
+from deckbuilder.sources import parse_bytes
 from deckbuilder.texguard import forbidden_tex
 
 

@@ -9,7 +9,6 @@ lives in `<project>/.cache/deckbuilder/` (ignored by git) and is pruned to the d
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib
 import json
@@ -19,8 +18,6 @@ from functools import cache
 from pathlib import Path
 
 from . import __version__
-from .config import DeckConfig
-from .fsutil import atomic_write
 from .model import Card, Diagnostic, RenderedCard
 from .render import RENDERER_VERSION
 from .sanitize import clean_field, unsafe_html
@@ -51,7 +48,7 @@ def tool_fingerprint() -> str:
     package = Path(__file__).parent
     versions = [f"{name}={_version(name)}" for name in OUTPUT_LIBRARIES]
     digest = hashlib.sha256("\x1f".join([__version__, RENDERER_VERSION, *versions]).encode())
-    for path in sorted([*package.glob("*.py"), *package.glob("assets/*")]):
+    for path in sorted([*package.glob("*.py"), *package.glob("assets/*"), *package.glob("data/*")]):
         digest.update(path.name.encode() + b"\x1f" + path.read_bytes())
     return digest.hexdigest()
 
@@ -284,71 +281,3 @@ def _media_current(name: str, path: Path) -> bool:
         return hashlib.sha256(path.read_bytes()).hexdigest()[: len(digest)] == digest
     except OSError:
         return False
-
-
-def input_digest(config: DeckConfig) -> str:
-    """Every file a build reads, plus the tool itself: equal digests mean an equal build."""
-    root = config.root
-    digest = hashlib.sha256(tool_fingerprint().encode())
-    files = [root / "deck.toml", config.syllabus_path, *config.cards_path.rglob("*"), *(root / "assets").rglob("*")]
-    for path in sorted(set(files)):
-        if path.is_file():
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-class BuildRecord:
-    """The last package written and what it was made from.
-
-    `unchanged` lets a build skip rewriting a package whose inputs (after rendering) are equal;
-    `fresh` lets it skip the whole build when no input file changed since a clean build.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.path = root / CACHE_DIR / "last-build.json"
-
-    def _load(self) -> dict[str, object]:
-        try:
-            record = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return record if isinstance(record, dict) else {}
-
-    def _target_intact(self, record: dict[str, object], target: Path) -> bool:
-        try:
-            return bool(
-                record.get("target") == str(target.resolve())
-                and hashlib.sha256(target.read_bytes()).hexdigest() == record.get("sha256")
-            )
-        except OSError:
-            return False
-
-    def unchanged(self, digest: str, target: Path) -> bool:
-        record = self._load()
-        return record.get("digest") == digest and self._target_intact(record, target)
-
-    def fresh(self, inputs: str, target: Path) -> list[str] | None:
-        """The last build's warnings if nothing changed since it, else None."""
-        record = self._load()
-        warnings = record.get("warnings")
-        if record.get("inputs") != inputs or not isinstance(warnings, list) or not self._target_intact(record, target):
-            return None
-        return [str(w) for w in warnings]
-
-    def save(self, digest: str, target: Path, data: bytes) -> None:
-        record: dict[str, object] = {
-            "digest": digest,
-            "target": str(target.resolve()),
-            "sha256": hashlib.sha256(data).hexdigest(),
-        }
-        self._write(record)
-
-    def seal(self, inputs: str, warnings: list[str]) -> None:
-        """After a clean build: remember its inputs, so that an identical next build is skipped."""
-        record = self._load()
-        if record:
-            self._write({**record, "inputs": inputs, "warnings": warnings})
-
-    def _write(self, record: dict[str, object]) -> None:
-        with contextlib.suppress(OSError):  # the record only saves time; the package is written
-            atomic_write(self.path, json.dumps(record, ensure_ascii=False).encode())

@@ -8,10 +8,9 @@ from pathlib import Path
 
 from .config import DeckConfig
 from .model import Card, Diagnostic, Location, error
-from .parse import parse_file
 from .retired import Retired
 from .snapshot import export_ref
-from .sources import discover
+from .sources import discover, parse_file
 
 
 def ids_at_ref(config: DeckConfig, ref: str) -> dict[str, Location]:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import yaml
-
-from .fsutil import normalize_newlines, split_lines
-from .model import Card, CardType, CodeBlock, Diagnostic, Location, SourceFile, error
+from .decode import MAX_CARD_CHARS
+from .fsutil import split_lines
+from .metadata import Metadata, front_matter, parse_metadata
+from .model import Card, CardType, CodeBlock, Diagnostic, Location, error
 
 CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*)|[ \t]*)$")  # no lazy group before [ \t]*$: linear time
 TITLE_HEADING = re.compile(r"^#[ \t]+\S")
@@ -25,135 +24,7 @@ MAX_FOLD_LABEL = 20
 # '##' after an invisible character, full-width '＃', or with no space: a heading Markdown and this
 # splitter would not see, silently merging the card into the one before.
 LOOKALIKE_HEADING = re.compile(r"^[\ufeff\u200b\u200c\u200d\u2060\u00a0\u3000 \t]*[#＃]{2}(?!#)")
-CARD_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-SYLLABUS_ID = re.compile(r"^Q\d{3}$")
-TAG = re.compile(r"^[A-Za-z0-9_:\-]+$")
 CHECK_INFO = "python check"
-METADATA_KEYS = ("id", "syllabus", "tags", "type")
-
-
-@dataclass(frozen=True)
-class Metadata:
-    id: str = ""
-    syllabus: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    card_type: CardType = CardType.BASIC
-
-
-# C0 controls other than tab and newline: U+001F is Anki's field separator (one makes the whole
-# package unimportable), the others are dropped by its importer or hide structure.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-RESERVED = re.compile("[\ue000\ue001]")  # stand for cloze markers while Markdown runs
-MAX_FILE_BYTES = 1_000_000
-MAX_LINE = 4000  # characters; longer lines make Markdown's inline patterns slow for nothing
-MAX_NESTING = 16  # block quote and list levels on one line
-MAX_CARD_CHARS = 8000  # three times the longest card of the deck
-
-
-def decode(data: bytes, where: str) -> tuple[str | None, list[Diagnostic]]:
-    """Decode UTF-8 (a BOM is allowed); a bad byte, a control character, a huge file or line
-    is reported at its line."""
-    if len(data) > MAX_FILE_BYTES:
-        return None, [error(Location(where), f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")]
-    try:
-        text = normalize_newlines(data.decode("utf-8-sig"))  # CRLF and lone-CR files read as LF
-    except UnicodeDecodeError as exc:
-        line = normalize_newlines(data[: exc.start].decode("utf-8", "replace")).count("\n") + 1
-        return None, [error(Location(where, line), "file is not valid UTF-8")]
-    problems = [
-        error(
-            Location(where, text.count("\n", 0, m.start()) + 1),
-            f"control character U+{ord(m.group(0)):04X} is not allowed",
-        )
-        for m in CONTROL.finditer(text)
-    ] + [
-        error(
-            Location(where, text.count("\n", 0, m.start()) + 1), f"U+{ord(m.group(0)):04X} is reserved by deckbuilder"
-        )
-        for m in RESERVED.finditer(text)
-    ]
-    for number, content in enumerate(text.split("\n"), 1):
-        if len(content) > MAX_LINE:
-            problems.append(
-                error(Location(where, number), f"line is {len(content)} characters; the limit is {MAX_LINE}")
-            )
-        elif _nesting(content) > MAX_NESTING:
-            problems.append(error(Location(where, number), f"more than {MAX_NESTING} nested quote or list levels"))
-    return (None if problems else text), problems
-
-
-NESTING = re.compile(r"^(?:[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t]))+")
-
-
-def _nesting(line: str) -> int:
-    prefix = NESTING.match(line)
-    return 0 if prefix is None else len(re.findall(r">|[-*+][ \t]|\d{1,9}[.)][ \t]", prefix.group(0)))
-
-
-def parse_metadata(body: str, where: Location) -> tuple[Metadata, list[Diagnostic]]:
-    """Parse `id: x; syllabus: Q001 Q002; tags: a b; type: cloze`."""
-    problems: list[Diagnostic] = []
-    values: dict[str, str] = {}
-    for part in body.split(";"):
-        if not part.strip():
-            continue
-        key, colon, value = part.partition(":")
-        key = key.strip()
-        if not colon or key not in METADATA_KEYS:
-            problems.append(error(where, f"unknown metadata entry {part.strip()!r} (keys: {', '.join(METADATA_KEYS)})"))
-            continue
-        if key in values:
-            problems.append(error(where, f"metadata key '{key}' given twice"))
-        values[key] = value.strip()
-    card_id = values.get("id", "")
-    if card_id and not CARD_ID.match(card_id):
-        problems.append(error(where, f"card id {card_id!r} must be lower-case kebab case [a-z0-9-]"))
-    syllabus = tuple(re.split(r"[\s,]+", values.get("syllabus", "").strip())) if values.get("syllabus") else ()
-    for item in syllabus:
-        if not SYLLABUS_ID.match(item):
-            problems.append(error(where, f"syllabus id {item!r} must look like Q001"))
-    tags = tuple(values.get("tags", "").split())
-    for tag in tags:
-        if not TAG.match(tag):
-            problems.append(error(where, f"tag {tag!r} may only hold letters, digits, '_', ':' and '-'"))
-    type_name = values.get("type", "basic")
-    try:
-        card_type = CardType(type_name)
-    except ValueError:
-        problems.append(error(where, f"card type {type_name!r} must be 'basic' or 'cloze'"))
-        card_type = CardType.BASIC
-    return Metadata(card_id, syllabus, tags, card_type), problems
-
-
-def _front_matter(lines: list[str], where: str) -> tuple[int, tuple[str, ...], list[Diagnostic]]:
-    """Return (first line after the front matter, file tags, problems)."""
-    if not lines or lines[0].rstrip() != "---":
-        return 0, (), []
-    for end in range(1, len(lines)):
-        if lines[end].rstrip() in ("---", "..."):
-            break
-    else:
-        return len(lines), (), [error(Location(where, 1), "front matter is not closed by '---'")]
-    try:
-        data = yaml.safe_load("".join(lines[1:end]))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = 2 + mark.line if mark is not None else 1
-        return end + 1, (), [error(Location(where, line), f"invalid front matter: {getattr(exc, 'problem', exc)}")]
-    if data is None:
-        return end + 1, (), []
-    if not isinstance(data, dict):
-        return end + 1, (), [error(Location(where, 1), "front matter must be a mapping such as 'tags: [a, b]'")]
-    problems = [
-        error(Location(where, 1), f"unknown front matter key {k!r} (allowed: tags)") for k in data if k != "tags"
-    ]
-    raw = data.get("tags", [])
-    if isinstance(raw, str):
-        raw = raw.split()
-    if not isinstance(raw, list) or not all(isinstance(t, str) and TAG.match(t) for t in raw):
-        problems.append(error(Location(where, 1), "front matter 'tags' must be a list of tags [A-Za-z0-9_:-]"))
-        raw = []
-    return end + 1, tuple(raw), problems
 
 
 @dataclass
@@ -318,7 +189,7 @@ class _Splitter:
 
 def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[Diagnostic]]:
     lines = split_lines(text)
-    start, file_tags, problems = _front_matter(lines, where)
+    start, file_tags, problems = front_matter(lines, where)
     splitter = _Splitter(where, subdeck, file_tags)
     splitter.problems.extend(problems)
     fence: tuple[str, int, int, str, list[str]] | None = None  # char, length, line, info, lines
@@ -410,24 +281,3 @@ def _store_code(splitter: _Splitter, info: str, code: list[str], line: int, clos
     language = language.lstrip("{.").rstrip("}")
     splitter.draft.code.append(CodeBlock(language, "".join(code), splitter.loc(line), is_check=hidden))
     _feed(splitter, closing, line + len(code) + 1, hidden=hidden, code=True)
-
-
-def read_source(path: Path, relpath: str) -> tuple[bytes | None, list[Diagnostic]]:
-    try:
-        return path.read_bytes(), []
-    except OSError as exc:
-        return None, [error(Location(relpath), f"cannot read file: {exc.strerror}")]
-
-
-def parse_bytes(data: bytes, relpath: str, subdeck: str) -> tuple[tuple[Card, ...], list[Diagnostic]]:
-    text, problems = decode(data, relpath)
-    if text is None:
-        return (), problems
-    cards, problems = split_cards(text, relpath, subdeck)
-    return tuple(cards), problems
-
-
-def parse_file(path: Path, relpath: str, subdeck: str) -> tuple[SourceFile, list[Diagnostic]]:
-    data, problems = read_source(path, relpath)
-    cards, found = parse_bytes(data, relpath, subdeck) if data is not None else ((), [])
-    return SourceFile(path, relpath, subdeck, cards), problems + found

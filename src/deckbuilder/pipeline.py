@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import BuildCache, BuildRecord, input_digest
+from .buildrecord import BuildRecord, input_digest
+from .cache import BuildCache
 from .config import DeckConfig
 from .design import design_findings
 from .fsutil import atomic_write

@@ -15,12 +15,13 @@ import markdown
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from .cloze import CLOZE_CLOSE, CLOZE_OPEN, CLOZE_START, protect_cloze, restore_cloze
 from .dialect import normalize
 from .media import assets_problem, image_problem
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error, warning
 from .safetynet import leftovers
 from .sanitize import clean_field, unsafe_html
-from .texguard import undefined_tex
+from .texguard import math_problems, undefined_tex
 
 RENDERER_VERSION = "1"
 
@@ -44,13 +45,9 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
 }
 # Private-use characters stand in for cloze markers while Markdown and Pygments run, so that
 # neither can split or escape them.
-CLOZE_OPEN = "\ue000"
-CLOZE_CLOSE = "\ue001"
-CLOZE_START = re.compile(r"\{\{c(\d+)::")
 INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 BLOCK_MATH = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
 IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.I)
-ERR_SPAN = re.compile(r'<span class="err">([\ue000\ue001]+)</span>')
 PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
 
 
@@ -258,83 +255,6 @@ def check_code_languages(card: Card) -> list[Diagnostic]:
             hint = did_you_mean(block.language.lower(), known_languages())
             problems.append(error(block.location, f"unknown code language '{block.language}'{hint}"))
     return problems
-
-
-def protect_cloze(text: str, where: Location) -> tuple[str, list[str], list[Diagnostic]]:
-    """Swap each `{{cN::` and its closing `}}` for one private-use character."""
-    out: list[str] = []
-    markers: list[str] = []
-    problems: list[Diagnostic] = []
-    pos = 0
-    for m in CLOZE_START.finditer(text):
-        if m.start() < pos:
-            continue
-        close = text.find("}}", m.end())
-        line = where.line + text.count("\n", 0, m.start())
-        if close < 0:
-            problems.append(error(Location(where.path, line), f"cloze '{m.group(0)}' is never closed by '}}}}'"))
-            continue
-        inner = text[m.end() : close]
-        if _brace_depth(inner) != 0:
-            problems.append(
-                error(
-                    Location(where.path, line),
-                    "a '}}' inside this cloze ends it early (TeX braces); write '} }' inside a cloze",
-                )
-            )
-        out.append(text[pos : m.start()] + CLOZE_OPEN + inner + CLOZE_CLOSE)
-        markers.append(m.group(0))
-        pos = close + 2
-    out.append(text[pos:])
-    return "".join(out), markers, problems
-
-
-def restore_cloze(rendered: str, markers: list[str]) -> str:
-    rendered = ERR_SPAN.sub(r"\1", rendered)
-    openers = iter(markers)
-    rendered = re.sub(CLOZE_OPEN, lambda _m: next(openers), rendered)
-    return rendered.replace(CLOZE_CLOSE, "}}")
-
-
-def _brace_depth(tex: str) -> int:
-    """Depth left after scanning TeX braces; negative as soon as a '}' has no '{'."""
-    if "{" not in tex and "}" not in tex:
-        return 0
-    depth = 0
-    for token in re.findall(r"\\.|[{}]", tex, re.S):
-        if token == "{":
-            depth += 1
-        elif token == "}":
-            depth -= 1
-            if depth < 0:
-                return depth
-    return depth
-
-
-BEGIN_END = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
-
-
-def math_problems(tex: str) -> list[str]:
-    """Unbalanced braces or environments in one formula."""
-    found: list[str] = []
-    depth = _brace_depth(tex)
-    if depth < 0:
-        found.append("'}' without a matching '{' in math")
-    elif depth > 0:
-        found.append(f"{depth} unclosed '{{' in math")
-    if "\\begin" not in tex and "\\end" not in tex:
-        return found
-    stack: list[str] = []
-    for kind, env in BEGIN_END.findall(tex):
-        if kind == "begin":
-            stack.append(env)
-        elif not stack or stack.pop() != env:
-            found.append(f"\\end{{{env}}} does not match an open \\begin in math")
-            break
-    else:
-        if stack:
-            found.append(f"\\begin{{{stack[-1]}}} is never ended in math")
-    return found
 
 
 def check_math(rendered: str, source: str, where: Location) -> list[Diagnostic]:

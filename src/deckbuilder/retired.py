@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import DeckConfig
+from .decode import CONTROL
 from .fsutil import TextFile, split_lines
 from .ledger import VERSION, Ledger
 from .model import Card, CardType, Diagnostic, Location, RenderedCard, error
-from .parse import CONTROL
 from .texguard import forbidden_tex
 
 RETIRED_NAME = "retired.json"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from .cache import BuildCache, Parsed, card_key, source_key
 from .config import DeckConfig
-from .model import Card, Diagnostic, Location, did_you_mean, error, warning
-from .parse import parse_bytes, read_source
+from .decode import decode
+from .model import Card, Diagnostic, Location, SourceFile, did_you_mean, error, warning
+from .parse import split_cards
 
 
 def discover(config: DeckConfig) -> tuple[list[tuple[Path, str, str]], list[Diagnostic]]:
@@ -96,3 +97,24 @@ def parse_all(config: DeckConfig, cache: BuildCache | None) -> ParsedDeck:
         problems += entry[1]
         keys += entry[2] if cache is not None else ("",) * len(entry[0])
     return ParsedDeck(cards, keys, problems)
+
+
+def read_source(path: Path, relpath: str) -> tuple[bytes | None, list[Diagnostic]]:
+    try:
+        return path.read_bytes(), []
+    except OSError as exc:
+        return None, [error(Location(relpath), f"cannot read file: {exc.strerror}")]
+
+
+def parse_bytes(data: bytes, relpath: str, subdeck: str) -> tuple[tuple[Card, ...], list[Diagnostic]]:
+    text, problems = decode(data, relpath)
+    if text is None:
+        return (), problems
+    cards, problems = split_cards(text, relpath, subdeck)
+    return tuple(cards), problems
+
+
+def parse_file(path: Path, relpath: str, subdeck: str) -> tuple[SourceFile, list[Diagnostic]]:
+    data, problems = read_source(path, relpath)
+    cards, found = parse_bytes(data, relpath, subdeck) if data is not None else ((), [])
+    return SourceFile(path, relpath, subdeck, cards), problems + found

@@ -127,3 +127,44 @@ def undefined_tex(tex: str) -> list[tuple[str, str]]:
 def _did_you_mean(name: str, known: frozenset[str], prefix: str) -> str:
     close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
     return f"; did you mean '{prefix}{close[0]}'?" if close else ""
+
+
+def brace_depth(tex: str) -> int:
+    """Depth left after scanning TeX braces; negative as soon as a '}' has no '{'."""
+    if "{" not in tex and "}" not in tex:
+        return 0
+    depth = 0
+    for token in re.findall(r"\\.|[{}]", tex, re.S):
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth < 0:
+                return depth
+    return depth
+
+
+BEGIN_END = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
+
+
+def math_problems(tex: str) -> list[str]:
+    """Unbalanced braces or environments in one formula."""
+    found: list[str] = []
+    depth = brace_depth(tex)
+    if depth < 0:
+        found.append("'}' without a matching '{' in math")
+    elif depth > 0:
+        found.append(f"{depth} unclosed '{{' in math")
+    if "\\begin" not in tex and "\\end" not in tex:
+        return found
+    stack: list[str] = []
+    for kind, env in BEGIN_END.findall(tex):
+        if kind == "begin":
+            stack.append(env)
+        elif not stack or stack.pop() != env:
+            found.append(f"\\end{{{env}}} does not match an open \\begin in math")
+            break
+    else:
+        if stack:
+            found.append(f"\\begin{{{stack[-1]}}} is never ended in math")
+    return found
