@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deckbuilder.decode import decode
+from deckbuilder.source.decode import decode
 from test_properties import markdownish, render_all
 
 UNITS = [

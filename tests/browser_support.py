@@ -67,7 +67,7 @@ if __name__ == "__main__":
 def anki_mathjax_page(path: Path, body: str, css: str = "", base: Path | None = None) -> Path:
     """A page that typesets `body` with MathJax configured as Anki's reviewer configures it."""
     from deckbuilder.config import load_config
-    from deckbuilder.preview import find_mathjax
+    from deckbuilder.preview.site import find_mathjax
 
     root = Path(__file__).resolve().parent.parent
     mathjax = find_mathjax(load_config(root), None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,24 @@ def make_project(tmp_path: Path) -> MakeProject:
         return root
 
     return make
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a command printed and its exit code (the fields of subprocess.CompletedProcess)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(root: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    """`deckbuilder ARGS --project ROOT`, in this process (click's CliRunner)."""
+    from click.testing import CliRunner
+
+    from deckbuilder.cli import main
+
+    result = CliRunner().invoke(main, [*args, "--project", str(root)], env=env)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception  # a traceback would have reached the user
+    return Ran(result.exit_code, result.stdout, result.stderr)

@@ -13,6 +13,8 @@ from conftest import MORE_MD, MakeProject
 from deckbuilder.config import load_config
 from deckbuilder.pipeline import build
 
+pytestmark = pytest.mark.slow
+
 
 def build_into(root: Path, out: Path) -> Path:
     path, report = build(load_config(root), out)

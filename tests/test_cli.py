@@ -7,19 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import BASICS_MD, MORE_MD, MakeProject
-from deckbuilder.ledger import LEDGER_NAME
+from conftest import BASICS_MD, MORE_MD, MakeProject, Ran, run_cli
+from deckbuilder.apkg.ledger import LEDGER_NAME
 
 
-def run(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
+def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    return run_cli(root, *args, env=env)
 
-    full_env = {**os.environ, **(env or {})}
+
+def run_process(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real `python -m deckbuilder` process: the smoke tests of the installed entry point."""
     return subprocess.run(
         [sys.executable, "-m", "deckbuilder", *args, "--project", str(root)],
         capture_output=True,
         text=True,
-        env=full_env,
         check=False,
     )
 
@@ -224,3 +225,18 @@ def test_preview_with_a_wrong_mathjax_path_is_a_usage_error(make_project: MakePr
     assert result.returncode == 2
     assert "no MathJax 3 es5 build (tex-chtml-full.js)" in result.stderr
     assert not (tmp_path / "site").exists()
+
+
+def test_smoke_the_installed_entry_point_as_a_process(make_project: MakeProject, tmp_path: Path) -> None:
+    """A few real processes: exit codes and streams as a shell sees them (the rest run in-process)."""
+    root = make_project()
+    clean = run_process(root, "check")
+    assert (clean.returncode, clean.stdout) == (0, "") and clean.stderr.strip().endswith("0 problem(s)")
+    (root / "cards/more/bad.md").write_text("## 问\n<!-- id: x -->\n\n$\\frac{a$\n", encoding="utf-8")
+    broken = run_process(root, "check")
+    assert broken.returncode == 1 and "cards/more/bad.md:4: error: 1 unclosed '{' in math" in broken.stderr
+    assert "Traceback" not in broken.stderr
+    usage = run_process(root, "build", "--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    built = run_process(root.parent / "nowhere", "build")
+    assert built.returncode != 0 and "Traceback" not in built.stderr

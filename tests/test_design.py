@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DECK_TOML, MakeProject
+from deckbuilder.check.design import design_findings, recall_units
 from deckbuilder.cli import main
 from deckbuilder.config import ConfigError, DesignLimits, load_config
-from deckbuilder.design import design_findings, recall_units
 from deckbuilder.model import Severity
-from deckbuilder.parse import split_cards
 from deckbuilder.pipeline import gather
-from deckbuilder.render import RenderContext, Renderer
+from deckbuilder.render.renderer import RenderContext, Renderer
+from deckbuilder.source.parse import split_cards
 
 FOLDED = """\
 ## LoRA 的 A、B 怎么初始化？
@@ -231,7 +231,7 @@ def test_new_card_queue_in_the_real_anki_follows_the_declared_order(make_project
 
 
 def test_preview_makes_one_card_per_cloze_number_as_anki_does(make_project: MakeProject) -> None:
-    from deckbuilder.preview import card_sides
+    from deckbuilder.preview.site import card_sides
 
     cloze = "## 填空\n<!-- id: m-two; type: cloze -->\n{{c1::甲}}与{{c2::乙::提示}}，再{{c1::丙}}。\n"
     root = make_project({"cards/more/more.md": cloze})

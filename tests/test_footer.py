@@ -10,10 +10,10 @@ import zipfile
 from pathlib import Path
 
 from conftest import PNG_1X1, MakeProject
+from deckbuilder.apkg.releases import released
 from deckbuilder.config import load_config
 from deckbuilder.pipeline import Options, build, gather
-from deckbuilder.preview import write_preview
-from deckbuilder.releases import released
+from deckbuilder.preview.site import write_preview
 
 
 def git(root: Path, *args: str, when: int = 0) -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from deckbuilder.parse import split_cards
-from deckbuilder.render import RenderContext, Renderer
+from deckbuilder.render.renderer import RenderContext, Renderer
+from deckbuilder.source.parse import split_cards
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(GOLDEN.glob("*.md"))

@@ -12,17 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MakeProject
-from deckbuilder.sanitize import sanitize
+from conftest import MakeProject, Ran, run_cli
+from deckbuilder.render.sanitize import sanitize
 
 
-def check(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "deckbuilder", "check", "--project", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def check(root: Path) -> Ran:
+    return run_cli(root, "check")
 
 
 HOSTILE = """\
@@ -131,6 +126,7 @@ def build_cmd(root: Path, out: Path) -> list[str]:
     return [sys.executable, "-m", "deckbuilder", "build", "--project", str(root), "--out", str(out)]
 
 
+@pytest.mark.slow
 def test_full_disk_leaves_previous_output_intact(make_project: MakeProject, tmp_path: Path) -> None:
     """A write that fails (file size limit, as a full disk would) keeps the old package whole.
 
@@ -158,6 +154,7 @@ def test_full_disk_leaves_previous_output_intact(make_project: MakeProject, tmp_
     assert sorted(p.name for p in out.iterdir()) == ["mini-1.0.0.apkg"]
 
 
+@pytest.mark.slow
 def test_interrupted_builds_never_leave_a_partial_package(make_project: MakeProject, tmp_path: Path) -> None:
     """Ctrl-C at many points of a build: the package is always the old or the new one, whole."""
     root = big_project(make_project, 400)
@@ -236,6 +233,7 @@ def _workers_of(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_a_killed_worker_is_a_clear_error_and_nothing_is_written(make_project: MakeProject, tmp_path: Path) -> None:
     """A worker that dies (the kernel's OOM killer, say) fails the build with a message, not a traceback."""
     root = big_project(make_project, 4000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from deckbuilder.model import CardType
-from deckbuilder.parse import split_cards
+from deckbuilder.source.parse import split_cards
 
 
 def diagnostics(text: str) -> list[str]:

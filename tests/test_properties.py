@@ -7,9 +7,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deckbuilder.decode import decode
-from deckbuilder.parse import split_cards
-from deckbuilder.render import RenderContext, Renderer
+from deckbuilder.render.renderer import RenderContext, Renderer
+from deckbuilder.source.decode import decode
+from deckbuilder.source.parse import split_cards
 
 PIECES = [
     "## ", "## 问题 $x_1$\n", "<!-- id: a -->\n", "<!-- id: b; type: cloze -->\n", "<!-- back -->\n",

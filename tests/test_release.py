@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,26 +14,18 @@ import genanki
 import pytest
 
 from anki_support import import_package, notes_by_guid, open_collection
-from conftest import MakeProject
-from deckbuilder.changelog import update_changelog
-from deckbuilder.diff import diff
+from conftest import MakeProject, Ran, run_cli
 from deckbuilder.errors import ReleaseError
-from deckbuilder.snapshot import inline_markdown, read_apkg
-from deckbuilder.versioning import check_version
+from deckbuilder.release.changelog import update_changelog
+from deckbuilder.release.diff import diff
+from deckbuilder.release.snapshot import inline_markdown, read_apkg
+from deckbuilder.release.versioning import check_version
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def cli(root: Path, *args: str, epoch: str = "1700000000") -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "deckbuilder", *args, "--project", str(root)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": epoch},
-        check=False,
-    )
+def cli(root: Path, *args: str, epoch: str = "1700000000") -> Ran:
+    return run_cli(root, *args, env={"SOURCE_DATE_EPOCH": epoch})
 
 
 def git(root: Path, *args: str) -> str:

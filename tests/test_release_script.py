@@ -12,10 +12,13 @@ from pathlib import Path
 from types import ModuleType
 
 import genanki
+import pytest
 
 from anki_support import import_package, notes_by_guid, open_collection
 from conftest import MakeProject
 from test_release import EXPECTED_NOTES, cli, first_version, git, head, second_version
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "release.py"

@@ -12,8 +12,8 @@ import pytest
 
 from browser_support import missing
 from conftest import MakeProject
-from deckbuilder.parse import split_cards
-from deckbuilder.render import RenderContext, Renderer
+from deckbuilder.render.renderer import RenderContext, Renderer
+from deckbuilder.source.parse import split_cards
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,7 +63,7 @@ def test_committed_macro_data_is_what_the_script_generates(tmp_path: Path) -> No
 
 @pytest.mark.parametrize("name", ["frac", "alpha", "operatorname", "mathbb", "lVert", "tfrac", "boldsymbol", ","])
 def test_data_knows_the_macros_the_deck_uses(name: str) -> None:
-    from deckbuilder.texguard import mathjax_tex
+    from deckbuilder.render.texguard import mathjax_tex
 
     assert name in mathjax_tex()[0]
 
@@ -72,7 +72,7 @@ def test_data_knows_the_macros_the_deck_uses(name: str) -> None:
 
 
 def parse_file_bytes(data: bytes) -> tuple[list[str], list[tuple[int, str]]]:
-    from deckbuilder.sources import parse_bytes
+    from deckbuilder.source.files import parse_bytes
 
     cards, problems = parse_bytes(data, "x.md", "s")
     return [c.id for c in cards], [(p.location.line, p.message) for p in problems]
@@ -266,7 +266,7 @@ def test_a_fence_left_open_is_an_error_where_it_opened() -> None:
 
 def test_the_text_of_a_hidden_check_never_shows() -> None:
     from deckbuilder.model import CodeBlock, Location
-    from deckbuilder.safetynet import leftovers
+    from deckbuilder.render.safetynet import leftovers
 
     check = CodeBlock("python", "assert double(21) == 42\n", Location("x.md", 9), is_check=True)
     assert leftovers("<p>assert double(21) == 42</p>", "", (check,)) == [

@@ -16,9 +16,9 @@ import pytest
 from conftest import PNG_1X1, MakeProject
 from deckbuilder.config import load_config
 from deckbuilder.pipeline import gather
-from deckbuilder.sanitize import sanitize, unsafe_html
-from deckbuilder.sources import parse_bytes
-from deckbuilder.texguard import forbidden_tex
+from deckbuilder.render.sanitize import sanitize, unsafe_html
+from deckbuilder.render.texguard import forbidden_tex
+from deckbuilder.source.files import parse_bytes
 
 
 def errors_of(root: Path) -> list[str]:
@@ -223,6 +223,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_workers_die_with_a_killed_build(make_project: MakeProject, tmp_path: Path) -> None:
     """kill -9 of the build runs no clean-up; its render workers must still go away."""
     body = "".join(f"## 问题 {i}\n<!-- id: big-{i} -->\n\n答案 $a_{i}$\n\n" for i in range(6000))
@@ -266,8 +267,8 @@ def _cmdline(pid: int) -> str:
 
 def test_the_cleaner_reports_anything_the_check_missed(monkeypatch: pytest.MonkeyPatch) -> None:
     """If the check ever misses something, nh3 removes it and the build fails instead of shipping."""
-    from deckbuilder import render
-    from deckbuilder.parse import split_cards
+    from deckbuilder.render import renderer as render
+    from deckbuilder.source.parse import split_cards
 
     monkeypatch.setattr(render, "unsafe_html", lambda fragment, media=None: [])  # a check with a gap
     (hostile,), _ = split_cards(card("<b onclick=alert(1)>x</b>"), "x.md", "s")

@@ -7,11 +7,15 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pytest
+
 from anki_support import import_package, open_collection
 from browser_support import anki_mathjax_page, evaluate_typeset
 from conftest import MakeProject
 from deckbuilder.config import load_config
 from deckbuilder.pipeline import build
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 

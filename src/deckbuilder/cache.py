@@ -19,8 +19,8 @@ from pathlib import Path
 
 from . import __version__
 from .model import Card, Diagnostic, RenderedCard
-from .render import RENDERER_VERSION
-from .sanitize import clean_field, unsafe_html
+from .render.renderer import RENDERER_VERSION
+from .render.sanitize import clean_field, unsafe_html
 from .serial import Malformed, card_from, card_json, diagnostic_from, diagnostic_json
 
 CACHE_DIR = Path(".cache") / "deckbuilder"
@@ -48,8 +48,8 @@ def tool_fingerprint() -> str:
     package = Path(__file__).parent
     versions = [f"{name}={_version(name)}" for name in OUTPUT_LIBRARIES]
     digest = hashlib.sha256("\x1f".join([__version__, RENDERER_VERSION, *versions]).encode())
-    for path in sorted([*package.glob("*.py"), *package.glob("assets/*"), *package.glob("data/*")]):
-        digest.update(path.name.encode() + b"\x1f" + path.read_bytes())
+    for path in sorted([*package.rglob("*.py"), *package.glob("assets/*"), *package.glob("data/*")]):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\x1f" + path.read_bytes())
     return digest.hexdigest()
 
 

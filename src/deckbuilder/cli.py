@@ -13,8 +13,8 @@ import click
 
 from . import __version__, commands
 from .config import ConfigError, DeckConfig, find_root, load_config
-from .errors import UserError
-from .output import Line, diagnostic_lines
+from .errors import UsageProblem, UserError
+from .output import Line
 from .pipeline import Options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,6 +29,8 @@ def error_boundary(func: F) -> F:
             return func(*args, **kwargs)
         except ConfigError as exc:
             emit([(str(d), True) for d in exc.diagnostics], 1)
+        except UsageProblem as exc:
+            emit([(f"Error: {exc}", True)], 2)
         except UserError as exc:
             emit([(f"error: {exc}", True)], 1)
         except KeyboardInterrupt:
@@ -61,8 +63,13 @@ def options(no_cache: bool = False) -> Options:
 
 
 project_option = click.option("--project", type=click.Path(file_okay=False), help="Project folder (holds deck.toml).")
+out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder.")
 strict_option = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 no_cache_option = click.option("--no-cache", is_flag=True, help="Parse and render every card again.")
+
+
+def out_path(out_dir: str | None) -> Path | None:
+    return Path(out_dir) if out_dir else None
 
 
 @click.group()
@@ -81,33 +88,18 @@ def main() -> None:
 @error_boundary
 def check(project: str | None, strict: bool, style: str, ref: str | None, no_cache: bool, notes: bool) -> None:
     """Parse, validate and render every card; write nothing."""
-    report = commands.check(config_of(project), options(no_cache), ref)
-    problems = report.errors(strict)
-    status = [(f"{len(report.cards)} cards, {len(problems)} problem(s)", True)] if style == "text" else []
-    emit(diagnostic_lines(report, style, strict, notes) + status, 1 if problems else None)
+    emit(*commands.check(config_of(project), options(no_cache), ref, style, strict, notes))
 
 
 @main.command()
 @project_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default dist/).")
+@out_option
 @strict_option
 @no_cache_option
 @error_boundary
 def build(project: str | None, out_dir: str | None, strict: bool, no_cache: bool) -> None:
-    """Check everything, then write OUT/<slug>-<version>.apkg and update the ledger."""
-    path, report = commands.build_package(
-        config_of(project), Path(out_dir) if out_dir else None, strict, options(no_cache)
-    )
-    if report.up_to_date:
-        emit(
-            [(line, True) for line in report.shown]
-            + [(f"{path} is up to date (no card, asset or setting changed)", False)]
-        )
-    elif path is None:
-        failed = (f"build failed: {len(report.errors(strict))} error(s); nothing was written", True)
-        emit([*diagnostic_lines(report, "text", strict), failed], 1)
-    else:
-        emit([*diagnostic_lines(report, "text", strict), (f"wrote {path} ({len(report.cards)} cards)", False)])
+    """Check everything, then write OUT/<slug>-<version>.apkg (default dist/) and update the ledger."""
+    emit(*commands.build_package(config_of(project), out_path(out_dir), strict, options(no_cache)))
 
 
 @main.command()
@@ -137,23 +129,16 @@ def stats(project: str | None) -> None:
 
 @main.command()
 @project_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default dist/preview/).")
+@out_option
 @click.option("--mathjax", type=click.Path(), help="MathJax 3 es5 folder (default: node_modules/mathjax/es5).")
 @click.option("--watch", is_flag=True, help="Keep running; rebuild whenever a card, asset or deck.toml changes.")
 @error_boundary
 def preview(project: str | None, out_dir: str | None, mathjax: str | None, watch: bool) -> None:
-    """Write a static, offline preview site of every card (open its index.html)."""
-    from .preview import MATHJAX_HINT, find_mathjax
-
-    config = config_of(project)
-    if mathjax and find_mathjax(config, mathjax, only_explicit=True) is None:
-        raise click.BadParameter(f"no MathJax 3 es5 build (tex-chtml-full.js) in {mathjax}", param_hint="--mathjax")
-    folder, target = find_mathjax(config, mathjax), Path(out_dir) if out_dir else config.root / "dist" / "preview"
-    emit([] if folder else [(f"warning: {MATHJAX_HINT}", True)])
-    ok, lines = commands.preview_once(config, target, folder)
-    emit(lines, None if ok or watch else 1)
-    for _ in commands.watch(config.root) if watch else ():
-        emit([("rebuilding the preview", True), *commands.preview_once(config_of(project), target, folder)[1]])
+    """Write a static, offline preview site of every card (default dist/preview/index.html)."""
+    (lines, code), target, folder = commands.preview(config_of(project), out_path(out_dir), mathjax)
+    emit(lines, None if watch else code)
+    for _ in commands.watch(config_of(project).root) if watch else ():
+        emit(commands.preview_once(config_of(project), target, folder)[1])
 
 
 @main.command()
@@ -179,7 +164,7 @@ def diff(project: str | None, old: str, new: str, notes_out: str | None) -> None
 
 @main.command()
 @project_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Folder (default dist/release/).")
+@out_option
 @click.option("--previous", help="What learners have: the last published release's .apkg, or its git ref (tag).")
 @click.option("--first-release", is_flag=True, help="No release was ever published: every card is new.")
 @click.option("--tag", help="The git tag being released; must be v<version from deck.toml> and point at HEAD.")
@@ -189,7 +174,4 @@ def diff(project: str | None, old: str, new: str, notes_out: str | None) -> None
 @error_boundary
 def release(project: str | None, out_dir: str | None, changelog: bool, **choices: Any) -> None:
     """Build the release: full deck, one .apkg per subdeck, SHA256SUMS, manifest.json, notes."""
-    from .release import ReleaseOptions
-
-    out = Path(out_dir) if out_dir else None
-    emit(commands.release(config_of(project), out, ReleaseOptions(**choices), changelog))
+    emit(commands.release(config_of(project), out_path(out_dir), choices, changelog))

@@ -6,27 +6,52 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .config import DeckConfig
-from .errors import UserError
+from .errors import UsageProblem, UserError
 from .fsutil import atomic_write
-from .model import Report
 from .output import Line, diagnostic_lines, stats_lines
 from .pipeline import Options, build, gather
-from .sources import parse_all
+from .source.files import parse_all
+
+Outcome = tuple[list[Line], int | None]  # what to print, and the exit code (None: carry on)
 
 
-def check(config: DeckConfig, options: Options, ref: str | None) -> Report:
+def check(config: DeckConfig, options: Options, ref: str | None, style: str, strict: bool, notes: bool) -> Outcome:
     project = gather(config, options)
+    report = project.report
     if ref:
-        from .idguard import check_against
+        from .check.idguard import check_against
 
-        project.report.diagnostics += check_against(config, ref, project.report.cards, project.retired)
-    return project.report
+        report.diagnostics += check_against(config, ref, report.cards, project.retired)
+    problems = report.errors(strict)
+    status = [(f"{len(report.cards)} cards, {len(problems)} problem(s)", True)] if style == "text" else []
+    return diagnostic_lines(report, style, strict, notes) + status, 1 if problems else None
 
 
-def build_package(config: DeckConfig, out: Path | None, strict: bool, options: Options) -> tuple[Path | None, Report]:
-    return build(config, out or config.root / "dist", strict, options=options)
+def build_package(config: DeckConfig, out: Path | None, strict: bool, options: Options) -> Outcome:
+    path, report = build(config, out or config.root / "dist", strict, options=options)
+    if report.up_to_date:
+        fresh = (f"{path} is up to date (no card, asset or setting changed)", False)
+        return [*((line, True) for line in report.shown), fresh], None
+    lines = diagnostic_lines(report, "text", strict)
+    if path is None:
+        return [*lines, (f"build failed: {len(report.errors(strict))} error(s); nothing was written", True)], 1
+    return [*lines, (f"wrote {path} ({len(report.cards)} cards)", False)], None
+
+
+def preview(config: DeckConfig, out: Path | None, mathjax: str | None) -> tuple[Outcome, Path, Path | None]:
+    """The first preview, and the target and MathJax folder for rebuilding it."""
+    from .preview.site import MATHJAX_HINT, find_mathjax
+
+    if mathjax and find_mathjax(config, mathjax, only_explicit=True) is None:
+        raise UsageProblem(f"--mathjax: no MathJax 3 es5 build (tex-chtml-full.js) in {mathjax}")
+    folder = find_mathjax(config, mathjax)
+    target = out or config.root / "dist" / "preview"
+    ok, lines = preview_once(config, target, folder)
+    warning = [] if folder else [(f"warning: {MATHJAX_HINT}", True)]
+    return (warning + lines, None if ok else 1), target, folder
 
 
 def assign_ids(config: DeckConfig) -> list[Line]:
@@ -43,7 +68,7 @@ def assign_ids(config: DeckConfig) -> list[Line]:
 
 
 def coverage(config: DeckConfig, show_all: bool) -> list[Line]:
-    from .syllabus import cards_per_question, load_syllabus
+    from .check.syllabus import cards_per_question, load_syllabus
 
     questions, _ = load_syllabus(config.syllabus_path, config.syllabus)
     counts = cards_per_question(questions, parse_all(config, None).cards)
@@ -63,13 +88,13 @@ def stats(config: DeckConfig) -> list[Line]:
 
 def retire(config: DeckConfig, card_ids: tuple[str, ...], reason: str) -> list[Line]:
     """Cut cards from their files and record their ids as retired (never reused)."""
-    from .retired import Retired, load_retired, plain_question, remove_card, retired_json, retired_path
+    from .apkg.retired import Retired, load_retired, plain_question, remove_card, retired_json, retired_path
 
     cards = parse_all(config, None).cards
     by_id = {card.id: card for card in cards}
     unknown = [i for i in card_ids if i not in by_id]
     if unknown:
-        raise UserError(f"no card with id {', '.join(unknown)}")
+        raise UsageProblem(f"no card with id {', '.join(unknown)}")
     path, rel = retired_path(config)
     retired, problems = load_retired(path, rel)
     if problems:
@@ -91,7 +116,7 @@ def retire(config: DeckConfig, card_ids: tuple[str, ...], reason: str) -> list[L
 
 
 def preview_once(config: DeckConfig, target: Path, mathjax: Path | None) -> tuple[bool, list[Line]]:
-    from .preview import write_preview
+    from .preview.site import write_preview
 
     report = gather(config).report
     lines = diagnostic_lines(report)
@@ -103,7 +128,7 @@ def preview_once(config: DeckConfig, target: Path, mathjax: Path | None) -> tupl
 
 def watch(root: Path) -> Iterator[None]:
     """Yields each time a card, asset or deck.toml changes."""
-    from .preview import source_state
+    from .preview.site import source_state
 
     state = source_state(root)
     while True:
@@ -114,9 +139,9 @@ def watch(root: Path) -> Iterator[None]:
 
 
 def diff(config: DeckConfig, old: str, new: str, notes_out: str | None) -> list[Line]:
-    from .diff import diff as compare
-    from .diff import release_notes, summary
-    from .snapshot import snapshot_of
+    from .release.diff import diff as compare
+    from .release.diff import release_notes, summary
+    from .release.snapshot import snapshot_of
 
     result = compare(snapshot_of(old, config.root), snapshot_of(new, config.root))
     if notes_out:
@@ -125,11 +150,11 @@ def diff(config: DeckConfig, old: str, new: str, notes_out: str | None) -> list[
     return [(summary(result), False)]
 
 
-def release(config: DeckConfig, out: Path | None, options: object, changelog: bool) -> list[Line]:
-    from .changelog import update_changelog
-    from .release import ReleaseOptions, make_release
+def release(config: DeckConfig, out: Path | None, choices: dict[str, Any], changelog: bool) -> list[Line]:
+    from .release.changelog import update_changelog
+    from .release.make import ReleaseOptions, make_release
 
-    assert isinstance(options, ReleaseOptions)
+    options = ReleaseOptions(**choices)
     with tempfile.TemporaryDirectory() as tmp:
         dry = options.dry_run
         target = Path(tmp) / "release" if dry else out or config.root / "dist" / "release"

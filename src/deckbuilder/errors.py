@@ -14,3 +14,7 @@ class SnapshotError(UserError):
 
 class ReleaseError(UserError):
     """A release that must not go out."""
+
+
+class UsageProblem(UserError):
+    """A command line that cannot be carried out as given (exit code 2, like click's own)."""

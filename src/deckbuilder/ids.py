@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .fsutil import TextFile, split_lines
 from .model import Card
-from .parse import METADATA
+from .source.parse import METADATA
 
 ID_IN_METADATA = re.compile(r"(^|;)\s*id\s*:")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from .check.stats import subdeck_stats
 from .config import DeckConfig
 from .model import Card, Diagnostic, Report, Severity
-from .stats import subdeck_stats
 
 Line = tuple[str, bool]  # (text, to standard error)
 

@@ -10,21 +10,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .apkg.ledger import LEDGER_NAME, Ledger, load_ledger
+from .apkg.package import package_bytes
+from .apkg.retired import Retired, check_reuse, check_shipped, load_retired, notice, retired_path
+from .apkg.stamping import Stamper
 from .buildrecord import BuildRecord, input_digest
 from .cache import BuildCache
+from .check.design import design_findings
+from .check.syllabus import Question, load_syllabus
+from .check.validate import validate
 from .config import DeckConfig
-from .design import design_findings
 from .fsutil import atomic_write
-from .ledger import LEDGER_NAME, Ledger, load_ledger
 from .model import Card, Location, RenderedCard, Report
-from .package import package_bytes
-from .parallel import render_cards
-from .render import RenderContext
-from .retired import Retired, check_reuse, check_shipped, load_retired, notice, retired_path
-from .sources import parse_all
-from .stamping import Stamper
-from .syllabus import Question, load_syllabus
-from .validate import validate
+from .render.parallel import render_cards
+from .render.renderer import RenderContext
+from .source.files import parse_all
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,175 @@
+"""Stamped notes to a deterministic `.apkg`: stable ids, per-note mod times, fixed zip entries."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import io
+import itertools
+import json
+import sqlite3
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import genanki
+
+from ..config import DeckConfig
+from ..model import RenderedCard
+from .ledger import Entry
+from .notetypes import BASIC, CLOZE, NoteType, note_css
+
+if TYPE_CHECKING:
+    from .stamping import Stamper as Stamped
+
+
+def stable_id(*parts: str) -> int:
+    """A positive 48-bit id from text, for decks (Anki wants ids that fit in an int64)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return int.from_bytes(digest[:6], "big") | (1 << 40)
+
+
+def card_guid(config: DeckConfig, card_id: str) -> str:
+    return str(genanki.guid_for(config.guid_namespace, card_id))
+
+
+class _Model(genanki.Model):  # type: ignore[misc]
+    """A genanki model whose mod time is its own, not the build's."""
+
+    def __init__(self, note_type: NoteType, mod: int) -> None:
+        super().__init__(
+            note_type.model_id,
+            note_type.name,
+            fields=note_type.field_dicts(),
+            templates=note_type.template_dicts(),
+            css=note_css(),
+            model_type=genanki.Model.CLOZE if note_type.is_cloze else genanki.Model.FRONT_BACK,
+            sort_field_index=0,
+        )
+        self.mod = mod
+
+    def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = super().to_json(self.mod, deck_id)
+        return result
+
+
+class _Note(genanki.Note):  # type: ignore[misc]
+    """A genanki note stamped with the time its content last changed."""
+
+    def __init__(self, mod: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
+        super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+@dataclass(frozen=True)
+class NoteContent:
+    """What goes into one note, before its mod time is known; hashed for the ledger."""
+
+    note_type: NoteType
+    deck_name: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    def digest(self) -> str:
+        payload = json.dumps([self.note_type.key, self.deck_name, self.fields, self.tags], ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def source_field(rendered: RenderedCard, version: str) -> str:
+    card = rendered.card
+    return (
+        f"<span>{html.escape(card.location.path)}</span> · <code>{html.escape(card.id)}</code>"
+        f" · v{html.escape(version)}"
+    )
+
+
+def note_content(config: DeckConfig, rendered: RenderedCard) -> NoteContent:
+    """Fields without the Source version (which comes from the ledger, after hashing)."""
+    card = rendered.card
+    tags = tuple(dict.fromkeys((f"subdeck::{card.subdeck}", *(f"syllabus::{q}" for q in card.syllabus), *card.tags)))
+    deck_name = config.subdeck_name(card.subdeck)
+    if card.retired_in:
+        tags = card.tags
+    if card.card_type.value == "cloze":
+        text = f'<div class="q">{rendered.question_html}</div>\n{rendered.answer_html}'
+        return NoteContent(CLOZE, deck_name, (text, rendered.back_extra_html), tags)
+    return NoteContent(BASIC, deck_name, (rendered.question_html, rendered.answer_html), tags)
+
+
+@dataclass(frozen=True)
+class PackagedNote:
+    """A rendered card with its note content, its ledger entry and its place in the deck."""
+
+    rendered: RenderedCard
+    content: NoteContent
+    entry: Entry
+    position: int  # 1-based place in the new-card order of the whole deck
+    footer: str = ""  # the version the footer names (releases.footer_version)
+
+
+def package_bytes(config: DeckConfig, stamper: Stamped, only_subdeck: str | None = None) -> bytes:
+    """The package stage: the `.apkg` bytes of the stamped notes (of one subdeck, if given).
+
+    genanki writes the collection; note and card ids come from the newest content time
+    (newest*1000, +1, ...), so the same sources and ledger give the same bytes.
+    """
+    models = {nt.key: _Model(nt, stamper.notetypes[nt.key].mod) for nt in (BASIC, CLOZE)}
+    root = genanki.Deck(
+        stable_id(config.guid_namespace, "deck"),
+        config.title,
+        description=f"{html.escape(config.description)}<br>版本 v{html.escape(config.version)}",
+    )
+    decks = {
+        s.id: genanki.Deck(stable_id(config.guid_namespace, "deck", s.id), config.subdeck_name(s.id))
+        for s in config.subdecks
+    }
+    media: dict[str, Path] = {}
+    for note in stamper.notes:
+        card = note.rendered.card
+        if only_subdeck is not None and card.subdeck != only_subdeck:
+            continue
+        model = models[note.content.note_type.key]
+        decks[card.subdeck].add_model(model)
+        decks[card.subdeck].add_note(
+            _Note(
+                note.entry.mod,
+                model=model,
+                fields=[*note.content.fields, source_field(note.rendered, note.footer or note.entry.version)],
+                tags=list(note.content.tags),
+                guid=card_guid(config, card.id),
+                due=note.position,
+            )
+        )
+        media.update(note.rendered.media)
+    package = genanki.Package([root, *(d for d in decks.values() if d.notes)])
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "collection.anki2"
+        try:
+            with contextlib.closing(sqlite3.connect(database)) as conn:
+                package.write_to_db(conn.cursor(), stamper.newest, itertools.count(stamper.newest * 1000))
+                conn.commit()
+        except sqlite3.Error as exc:
+            raise OSError(f"cannot write the collection database ({exc})") from exc
+        return _zip(database, media)
+
+
+def _zip(database: Path, media: dict[str, Path]) -> bytes:
+    """Entries in a fixed order with fixed times (1980-01-01): no build time leaks into the bytes."""
+    names = sorted(media)
+    entries: list[tuple[str, bytes]] = [("collection.anki2", database.read_bytes())]
+    entries.append(("media", json.dumps({str(i): n for i, n in enumerate(names)}).encode()))
+    entries += [(str(i), media[n].read_bytes()) for i, n in enumerate(names)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()

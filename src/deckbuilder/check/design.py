@@ -1,0 +1,246 @@
+"""Card-design checks for daily review (docs/card-style.md): a short recall part, one question
+per prompt, no references to other cards, phone-wide code, one home per fact, honest clozes.
+
+They read the card sources, so `check`, `stats` and `coverage` need no rendering. Findings in a
+subdeck that deck.toml enforces are warnings (fatal under --strict); elsewhere they are notes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..config import DesignLimits
+from ..model import Card, CardType, Diagnostic, Location, Severity
+
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+WORD = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*")
+CODE_WORD = re.compile(r"[A-Za-z0-9_]+")
+# Math and code spans in Markdown source, as the renderer reads them: fences, display math,
+# `$…$` that opens before a non-space and closes after one, `\(…\)`, and backtick spans.
+SPAN = re.compile(
+    r"(?ms)^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<code>.*?)^[ \t]*(?P=fence)[ \t]*$"
+    r"|\$\$(?P<display>.+?)\$\$|\\\[(?P<bracket>.+?)\\\]|\\\((?P<paren>.+?)\\\)"
+    r"|(?<![\\$])\$(?P<inline>[^\s$](?:[^$\n]*?[^\s\\])?)\$(?!\d)"
+    r"|(?P<ticks>`+)(?P<span>.+?)(?P=ticks)"
+)
+MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|<[^>]*>|\{\{c\d+::|\}\}")
+QUESTION_MARK = re.compile(r"[?？]")
+CROSS_REFERENCE = re.compile(
+    r"[上下前后]一张|[上下前后]一题|见[上下]文?|如上[一张所题]|上面那张|下面那张|另一张卡|其他卡片?"
+)
+SHINGLE = 3
+RARE = 8  # a shingle in more cards than this is a stock phrase, not a sign of a duplicate
+NOT_WORD = re.compile(r"\W+")
+
+
+@dataclass(frozen=True)
+class Segments:
+    """A Markdown field split into prose, formulas (TeX) and code."""
+
+    prose: str
+    formulas: tuple[str, ...]
+    code: tuple[str, ...]
+
+
+def segments(markdown: str) -> Segments:
+    prose: list[str] = []
+    formulas: list[str] = []
+    code: list[str] = []
+    position = 0
+    for m in SPAN.finditer(markdown):
+        prose.append(markdown[position : m.start()])
+        position = m.end()
+        tex = m.group("display") or m.group("bracket") or m.group("paren") or m.group("inline")
+        if tex is not None:
+            formulas.append(tex)
+        else:
+            code.append(m.group("code") if m.group("fence") else m.group("span"))
+    prose.append(markdown[position:])
+    return Segments(" ".join(prose), tuple(formulas), tuple(code))
+
+
+def prose_units(text: str) -> int:
+    text = MARKUP.sub(" ", text)
+    return len(CJK.findall(text)) + len(WORD.findall(text))
+
+
+def recall_units(markdown: str) -> int:
+    """A CJK character or a Latin word is one unit; a formula one per 4 TeX characters."""
+    parts = segments(markdown)
+    units = prose_units(parts.prose)
+    units += sum(max(1, math.ceil(len("".join(tex.split())) / 4)) for tex in parts.formulas)
+    units += sum(len(CODE_WORD.findall(block)) for block in parts.code)
+    return units
+
+
+def recall_text(card: Card) -> str:
+    """What shows on the back without opening the fold (the question aside)."""
+    if card.card_type is CardType.CLOZE:
+        return "\n\n".join(part for part in (card.answer, card.back_extra) if part)
+    return card.answer
+
+
+def columns(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line.expandtabs(4))
+
+
+@dataclass(frozen=True)
+class Finding:
+    card: Card
+    line: int
+    kind: str  # units, questions, reference, code, cloze, duplicate
+    message: str
+
+
+def card_findings(card: Card, limits: DesignLimits) -> Iterator[Finding]:
+    units = recall_units(recall_text(card))
+    if units > limits.recall_units:
+        yield Finding(
+            card,
+            card.answer_line or card.location.line,
+            "units",
+            f"recall part is {units} units (limit {limits.recall_units}): move depth below '<!-- fold -->' "
+            "or split the card",
+        )
+    asked = len(QUESTION_MARK.findall(segments(card.question).prose))
+    if asked > 1:
+        yield Finding(
+            card, card.location.line, "questions", f"the prompt asks {asked} questions: one question per card"
+        )
+    for text, first in _fields(card):
+        for offset, line in enumerate(text.split("\n")):
+            if m := CROSS_REFERENCE.search(segments(line).prose):
+                yield Finding(
+                    card,
+                    first + offset,
+                    "reference",
+                    f"'{m.group(0)}' refers to another card; Anki shuffles cards: say it here",
+                )
+    for block in card.shown_code():
+        for offset, line in enumerate(block.source.split("\n")):
+            if (width := columns(line)) > limits.code_columns:
+                yield Finding(
+                    card,
+                    block.location.line + 1 + offset,
+                    "code",
+                    f"shown code line is {width} columns (a phone fits {limits.code_columns}): "
+                    "shorten it or move the code below the fold",
+                )
+    if card.card_type is CardType.CLOZE:
+        yield from _cloze_giveaways(card)
+
+
+def _fields(card: Card) -> Iterator[tuple[str, int]]:
+    yield card.question, card.location.line
+    for text, line in (
+        (card.answer, card.answer_line),
+        (card.back_extra, card.back_extra_line),
+        (card.fold, card.fold_line),
+    ):
+        if text:
+            yield text, line
+
+
+CLOZE = re.compile(r"\{\{c(\d+)::")
+
+
+def deletions(text: str) -> list[tuple[int, int, int, str]]:
+    """(number, start, end, hidden text) of every `{{cN::…}}`, a hint after `::` left out."""
+    found: list[tuple[int, int, int, str]] = []
+    position = 0
+    for m in CLOZE.finditer(text):
+        if m.start() < position:
+            continue
+        close = text.find("}}", m.end())
+        if close < 0:
+            break
+        found.append((int(m.group(1)), m.start(), close + 2, text[m.end() : close].split("::")[0]))
+        position = close + 2
+    return found
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split())
+
+
+def _cloze_giveaways(card: Card) -> Iterator[Finding]:
+    found = deletions(card.answer)
+    for number in sorted({n for n, *_ in found}):
+        visible: list[str] = [card.question]
+        position = 0
+        for n, start, end, hidden in found:
+            visible.append(card.answer[position:start])
+            if n != number:
+                visible.append(hidden)
+            position = end
+        visible.append(card.answer[position:])
+        shown = _compact(" ".join(visible))
+        for n, start, _end, hidden in found:
+            if n == number and len(_compact(hidden)) >= 2 and _compact(hidden) in shown:
+                line = card.answer_line + card.answer.count("\n", 0, start)
+                yield Finding(card, line, "cloze", f"c{n} hides '{hidden.strip()}', which the card shows elsewhere")
+                break
+
+
+def _shingles(text: str) -> set[str]:
+    plain = NOT_WORD.sub("", MARKUP.sub(" ", text))
+    return {plain[i : i + SHINGLE] for i in range(len(plain) - SHINGLE + 1)}
+
+
+def near_duplicates(cards: list[Card], threshold: float) -> Iterator[tuple[Card, Card, float]]:
+    """Pairs whose recall parts share most of their 3-character shingles (Jaccard).
+
+    Candidates come from shingles that few cards share: one that many cards have (a stock phrase)
+    says nothing about duplication, and following it would make the search quadratic.
+    """
+    sets = [_shingles(recall_text(card)) for card in cards]
+    frequency: dict[str, int] = defaultdict(int)
+    for shingles in sets:
+        for shingle in shingles:
+            frequency[shingle] += 1
+    postings: dict[str, list[int]] = defaultdict(list)
+    for index, shingles in enumerate(sets):
+        if len(shingles) < 12:  # a few words: likeness means nothing
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        rare = 0
+        for shingle in shingles:
+            if frequency[shingle] <= RARE:
+                rare += 1
+                for other in postings[shingle]:
+                    shared[other] += 1
+                postings[shingle].append(index)
+        # a pair this alike shares most of its rare shingles too
+        for other in (o for o, count in shared.items() if count >= threshold * rare / 2):
+            common = len(shingles & sets[other])
+            similarity = common / (len(shingles) + len(sets[other]) - common)
+            if similarity >= threshold:
+                yield cards[other], cards[index], similarity
+
+
+def design_findings(cards: Iterable[Card], limits: DesignLimits) -> list[Diagnostic]:
+    live = [card for card in cards if not card.retired_in]
+    findings = [finding for card in live for finding in card_findings(card, limits)]
+    for first, second, similarity in near_duplicates(live, limits.near_duplicate):
+        findings.append(
+            Finding(
+                second,
+                second.answer_line or second.location.line,
+                "duplicate",
+                f"recall part nearly repeats '{first.id}' at {first.location} ({similarity:.0%} alike): "
+                "one fact, one home",
+            )
+        )
+    return [
+        Diagnostic(
+            Location(f.card.location.path, f.line),
+            Severity.WARNING if f.card.subdeck in limits.enforce else Severity.NOTE,
+            f"design: {f.message}",
+        )
+        for f in findings
+    ]

@@ -1,0 +1,274 @@
+"""Markdown fields to Anki HTML: math for MathJax, code for Pygments classes, media renamed."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import markdown
+from pygments.lexers import get_all_lexers, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from ..model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error, warning
+from .cloze import CLOZE_CLOSE, CLOZE_OPEN, CLOZE_START, protect_cloze, restore_cloze
+from .dialect import normalize
+from .media import assets_problem, image_problem
+from .safetynet import leftovers
+from .sanitize import clean_field, unsafe_html
+from .texguard import math_problems, undefined_tex
+
+RENDERER_VERSION = "1"
+
+
+EXTENSIONS = [
+    "tables",
+    "sane_lists",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.arithmatex",
+]
+
+
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
+    "pymdownx.highlight": {
+        "use_pygments": True,
+        "css_class": "highlight",
+        "guess_lang": False,
+    },
+    "pymdownx.arithmatex": {"generic": True},
+}
+# Private-use characters stand in for cloze markers while Markdown and Pygments run, so that
+# neither can split or escape them.
+INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
+BLOCK_MATH = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
+IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.I)
+PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    root: Path
+    assets_dir: str = "assets"
+
+
+class Renderer:
+    """One Markdown converter, reset for every field (it keeps state between calls)."""
+
+    def __init__(self, context: RenderContext) -> None:
+        self.context = context
+        self.md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+
+    def convert(self, text: str) -> str:
+        self.md.reset()
+        html_text: str = self.md.convert(normalize(text))
+        return wrap_code_lines(html_text) if "<pre>" in html_text else html_text
+
+    def render(self, card: Card) -> tuple[RenderedCard, list[Diagnostic]]:
+        problems: list[Diagnostic] = []
+        problems += check_code_languages(card)
+        cloze = card.card_type is CardType.CLOZE
+        fields: list[str] = []
+        sources = (
+            (card.question, card.location.line),
+            (card.answer, card.answer_line),
+            (card.back_extra, card.back_extra_line),
+            (card.fold, card.fold_line),
+        )
+        for text, line in sources:
+            markers: list[str] = []
+            if cloze:
+                text, markers, found = protect_cloze(text, Location(card.location.path, line))
+                problems += found
+            rendered = self.convert(text) if text.strip() else ""
+            problems += check_math(rendered, text, Location(card.location.path, line))
+            if cloze:
+                rendered = restore_cloze(rendered, markers)
+            fields.append(rendered)
+        question = fields[0]
+        if m := PARAGRAPH.match(question):
+            question = m.group(1)
+        fields[0] = question
+        fold_index = 2 if cloze else 1
+        origins: list[list[tuple[str, int]]] = [[sources[0]], [sources[1]], [sources[2]]]
+        if card.fold:
+            fields[fold_index] = join_fold(fields[fold_index], fields[3], card.fold_label)
+            origins[fold_index].append(sources[3])
+        media: dict[str, Path] = {}
+        refused: set[str] = set()
+        shipped: list[str] = []
+        for fragment, origin in zip(fields[:3], origins, strict=True):
+            fragment, found = self.rewrite_images(fragment, card, origin, media, refused)
+            problems += found
+            shipped.append(fragment)
+        # The HTML that ships, checked whole: tags, attributes, URLs as a browser reads them,
+        # images, classes and TeX that MathJax would find. nh3 then cleans it as a last guard.
+        names = frozenset(media) | refused
+        for fragment, origin in zip(shipped, origins, strict=True):
+            source = "\n".join(text for text, _ in origin)
+            for needle, message in leftovers(fragment, source, card.checks) if source else ():
+                problems.append(error(Location(card.location.path, _locate(origin, needle)), message))
+            seen: dict[str, int] = {}
+            for needle, message in unsafe_html(fragment, names):
+                nth = seen[needle] = seen.get(needle, -1) + 1
+                problems.append(error(Location(card.location.path, _locate(origin, needle, nth)), message))
+        cleaned: list[str] = []
+        for fragment in shipped:
+            result, changed = clean_field(fragment)
+            if changed and not problems:  # with errors the build stops anyway
+                problems.append(error(card.location, "the HTML cleaner had to remove something the check let through"))
+            cleaned.append(result)
+        question, answer, back = cleaned
+        if cloze and not CLOZE_START.search(card.question + card.answer):
+            problems.append(error(card.location, "cloze card has no '{{c1::...}}' deletion"))
+        if not cloze and CLOZE_START.search(card.question + card.answer):
+            problems.append(error(card.location, "'{{c1::' in a basic card: add 'type: cloze' to its metadata"))
+        return (
+            RenderedCard(card, question, answer, back, tuple(sorted(media.items()))),
+            problems,
+        )
+
+    def rewrite_images(
+        self, rendered: str, card: Card, origin: list[tuple[str, int]], media: dict[str, Path], refused: set[str]
+    ) -> tuple[str, list[Diagnostic]]:
+        """Point images at their packaged names (added to `media`); srcs reported go to `refused`."""
+        if "<img" not in rendered.lower():  # most fields: skip resolving the assets folder
+            return rendered, []
+        problems: list[Diagnostic] = []
+        source_dir = (self.context.root / card.location.path).parent
+        assets = (self.context.root / self.context.assets_dir).resolve()
+        folder_problem = assets_problem(self.context.root, self.context.assets_dir)
+
+        def replace(m: re.Match[str]) -> str:
+            src = html.unescape(m.group(2).strip("\"'"))
+            where = Location(card.location.path, _locate(origin, src))
+            target = (source_dir / src).resolve()
+            if not target.exists() and (source_dir / unquote(src)).exists():
+                target = (source_dir / unquote(src)).resolve()  # GitHub writes a space in a file name as %20
+            data = target.read_bytes() if target.is_file() and target.is_relative_to(assets) else b""
+            if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/"):
+                problem = f"image {src!r} must be a relative path to a file under assets/"
+            elif folder_problem:
+                problem = folder_problem
+            elif not target.is_relative_to(assets):
+                problem = f"image {src!r} is outside the project's assets/ folder"
+            elif not target.is_file():
+                names = sorted(p.name for p in assets.glob("*") if p.is_file()) if assets.is_dir() else []
+                problem = f"image {src!r} not found{did_you_mean(Path(src).name, names)}"
+            elif found := image_problem(target, data):
+                problem = f"image {src!r} {found}"
+            else:
+                name = f"{target.stem}-{hashlib.sha256(data).hexdigest()[:12]}{target.suffix.lower()}"
+                media[name] = target
+                return m.group(1) + '"' + html.escape(name) + '"'
+            problems.append(error(where, problem))
+            refused.add(html.unescape(m.group(2).strip("\"'")))  # reported once: kept as written
+            return m.group(0)
+
+        return IMG_SRC.sub(replace, rendered), problems
+
+
+CODE_BODY = re.compile(r"(<pre><span></span><code>)(.*?)(</code></pre>)", re.S)
+
+
+def wrap_code_lines(html_text: str) -> str:
+    """Each line of highlighted code in its own block, so that a line too long for a phone wraps
+    with a hanging indent and a continuation mark (the note CSS) instead of scrolling sideways.
+    Pygments closes every token span at the end of its line, so lines split cleanly."""
+
+    def wrap(m: re.Match[str]) -> str:
+        lines = m.group(2).split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        return m.group(1) + "".join(f'<span class="line">{line}\n</span>' for line in lines) + m.group(3)
+
+    return CODE_BODY.sub(wrap, html_text)
+
+
+FOLD_LABEL = "详解"
+
+
+def join_fold(recall: str, fold: str, label: str) -> str:
+    """The recall part, then the fold: a `<details>` element, closed until the learner opens it."""
+    summary = html.escape(label or FOLD_LABEL)
+    return f'{recall}\n<details class="fold"><summary>{summary}</summary>\n{fold}\n</details>'.lstrip("\n")
+
+
+def _locate(origin: list[tuple[str, int]], needle: str, nth: int = 0) -> int:
+    """The source line of the `nth` line holding `needle` in a field made from these (text, first
+    line) parts: the same problem twice is reported at each of its lines."""
+    probe = needle.strip().split("\n")[0].lower()
+    if probe:
+        hits = [
+            line + offset
+            for text, line in origin
+            for offset, row in enumerate(text.split("\n"))
+            if probe in row.lower()
+        ]
+        if hits:
+            return hits[min(nth, len(hits) - 1)]
+    return origin[0][1]
+
+
+def _source_line(text: str, first_line: int, needle: str, default: int | None = None) -> int:
+    """The line of `text` (which starts at `first_line`) holding the first line of `needle`.
+
+    Falls back to `default`, or to `first_line` when no default is given.
+    """
+    stripped = needle.strip()
+    probe = stripped.split("\n")[0].lower() if stripped else ""
+    if probe:
+        for offset, line in enumerate(text.split("\n")):
+            if probe in line.lower():
+                return first_line + offset
+    return first_line if default is None else default
+
+
+@lru_cache(maxsize=1)
+def known_languages() -> list[str]:
+    return sorted({alias for _, aliases, _, _ in get_all_lexers() for alias in aliases})
+
+
+@lru_cache(maxsize=256)
+def known_language(name: str) -> bool:
+    try:
+        get_lexer_by_name(name)
+    except ClassNotFound:
+        return False
+    return True
+
+
+def check_code_languages(card: Card) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for block in card.code_blocks:
+        if block.is_check:
+            continue
+        if not block.language:
+            problems.append(warning(block.location, "code block has no language (write ```text for plain text)"))
+            continue
+        if not known_language(block.language):
+            hint = did_you_mean(block.language.lower(), known_languages())
+            problems.append(error(block.location, f"unknown code language '{block.language}'{hint}"))
+    return problems
+
+
+def check_math(rendered: str, source: str, where: Location) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    for pattern in (INLINE_MATH, BLOCK_MATH):
+        for m in pattern.finditer(rendered):
+            tex = m.group(1)
+            if "&" in tex:
+                tex = html.unescape(tex)
+            if CLOZE_OPEN in tex or CLOZE_CLOSE in tex:
+                tex = tex.replace(CLOZE_OPEN, "").replace(CLOZE_CLOSE, "")
+            line = _source_line(source, where.line, tex)
+            for message in math_problems(tex):
+                problems.append(error(Location(where.path, line), f"{message}: '{tex.strip()[:60]}'"))
+            for needle, message in undefined_tex(tex):
+                problems.append(error(Location(where.path, _source_line(source, where.line, needle, line)), message))
+    return problems

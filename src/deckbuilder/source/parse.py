@@ -1,0 +1,283 @@
+"""Split a Markdown file into cards, recording where everything came from.
+
+Python-Markdown keeps no source positions, so this line-based splitter (aware of code fences
+and display math) is the only place that knows lines; every later diagnostic points here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..fsutil import split_lines
+from ..model import Card, CardType, CodeBlock, Diagnostic, Location, error
+from .decode import MAX_CARD_CHARS
+from .metadata import Metadata, front_matter, parse_metadata
+
+CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*)|[ \t]*)$")  # no lazy group before [ \t]*$: linear time
+TITLE_HEADING = re.compile(r"^#[ \t]+\S")
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
+METADATA = re.compile(r"^[ \t]*<!--(?P<body>(?:[^-]|-(?!->))*)-->[ \t]*$")
+BACK_MARKER = re.compile(r"^[ \t]*<!--[ \t]*back[ \t]*-->[ \t]*$")
+FOLD_MARKER = re.compile(r"^[ \t]*<!--[ \t]*fold(?:[ \t]*:(?P<label>[^\n]*?))?[ \t]*-->[ \t]*$")
+MAX_FOLD_LABEL = 20
+# '##' after an invisible character, full-width '＃', or with no space: a heading Markdown and this
+# splitter would not see, silently merging the card into the one before.
+LOOKALIKE_HEADING = re.compile(r"^[\ufeff\u200b\u200c\u200d\u2060\u00a0\u3000 \t]*[#＃]{2}(?!#)")
+CHECK_INFO = "python check"
+
+
+@dataclass
+class _Draft:
+    """A card while its lines are being collected."""
+
+    heading: str
+    line: int
+    meta: Metadata = field(default_factory=Metadata)
+    has_meta: bool = False
+    body: list[str] = field(default_factory=list)
+    body_start: int = 0
+    back_index: int = -1
+    fold_index: int = -1
+    fold_label: str = ""
+    code: list[CodeBlock] = field(default_factory=list)
+
+
+class _Splitter:
+    def __init__(self, where: str, subdeck: str, file_tags: tuple[str, ...]) -> None:
+        self.where = where
+        self.subdeck = subdeck
+        self.file_tags = file_tags
+        self.problems: list[Diagnostic] = []
+        self.cards: list[Card] = []
+        self.draft: _Draft | None = None
+        self.saw_title = False
+        self.in_comment = False
+
+    def loc(self, line: int) -> Location:
+        return Location(self.where, line)
+
+    def outside(self, text: str, number: int) -> None:
+        """A line before the first card: only blanks, one title and comments may stand here."""
+        stripped = text.strip()
+        if self.in_comment:
+            self.in_comment = "-->" not in stripped
+        elif not stripped:
+            return
+        elif stripped.startswith("<!--"):
+            self.in_comment = "-->" not in stripped[4:]
+        elif TITLE_HEADING.match(text) and not self.saw_title:
+            self.saw_title = True
+        else:
+            self.problems.append(
+                error(self.loc(number), "text outside any card would be dropped (a card starts at '## ')")
+            )
+
+    def start(self, heading: str, number: int) -> None:
+        self.finish()
+        self.draft = _Draft(heading=heading, line=number, body_start=number + 1)
+
+    def finish(self) -> None:
+        draft, self.draft = self.draft, None
+        if draft is None:
+            return
+        where = self.loc(draft.line)
+        if not draft.heading:
+            self.problems.append(error(where, "empty question: the '## ' heading has no text"))
+        if not draft.has_meta:
+            self.problems.append(
+                error(where, "card has no metadata comment '<!-- id: ... -->' on the line after its heading")
+            )
+        elif not draft.meta.id:
+            self.problems.append(error(where, "card has no id (run 'deckbuilder ids' to assign one)"))
+        cloze = draft.meta.card_type is CardType.CLOZE
+        body = draft.body
+        back: list[str] = []
+        fold: list[str] = []
+        fold_start = 0
+        if draft.back_index >= 0:
+            body, back = draft.body[: draft.back_index], draft.body[draft.back_index + 1 :]
+            if not cloze:
+                self.problems.append(
+                    error(self.loc(draft.body_start + draft.back_index), "'<!-- back -->' is only for cloze cards")
+                )
+        if draft.fold_index >= 0:
+            fold_start = draft.fold_index + 1
+            fold_marker = self.loc(draft.body_start + draft.fold_index)
+            misplaced = cloze and not 0 <= draft.back_index < draft.fold_index
+            if misplaced:
+                self.problems.append(
+                    error(
+                        fold_marker,
+                        "in a cloze card '<!-- fold -->' goes after '<!-- back -->' (the text shows on both sides)",
+                    )
+                )
+            elif draft.back_index >= 0 and draft.fold_index > draft.back_index:
+                split = draft.fold_index - draft.back_index - 1
+                back, fold = back[:split], back[split + 1 :]
+            else:
+                body, fold = body[: draft.fold_index], body[draft.fold_index + 1 :]
+            if not misplaced and not "".join(fold).strip():
+                self.problems.append(error(fold_marker, "nothing below '<!-- fold -->': remove the marker"))
+        answer = "".join(body).strip("\n")
+        if not answer.strip() and draft.meta.card_type is CardType.BASIC:
+            self.problems.append(error(where, "empty answer"))
+        leading = _leading_blank_lines(body) if answer else 0
+        size = sum(len(line) for line in draft.body) + len(draft.heading)
+        if size > MAX_CARD_CHARS:  # Markdown's inline patterns are quadratic on some long paragraphs
+            self.problems.append(
+                error(
+                    where,
+                    f"card is {size} characters; the limit is {MAX_CARD_CHARS} (one card, one retrieval: split it)",
+                )
+            )
+            return
+        self.cards.append(
+            Card(
+                id=draft.meta.id,
+                subdeck=self.subdeck,
+                card_type=draft.meta.card_type,
+                question=draft.heading,
+                answer=answer,
+                back_extra="".join(back).strip("\n"),
+                syllabus=draft.meta.syllabus,
+                tags=tuple(dict.fromkeys(self.file_tags + draft.meta.tags)),
+                location=where,
+                answer_line=draft.body_start + leading,
+                back_extra_line=draft.body_start + draft.back_index + 1 if draft.back_index >= 0 else 0,
+                code_blocks=tuple(draft.code),
+                fold="".join(fold).strip("\n"),
+                fold_line=draft.body_start + fold_start + _leading_blank_lines(fold) if "".join(fold).strip() else 0,
+                fold_label=draft.fold_label,
+            )
+        )
+
+    def body_line(self, text: str, number: int, code: bool = False) -> None:
+        draft = self.draft
+        assert draft is not None
+        metadata = METADATA.match(text) if not draft.has_meta and not draft.body else None
+        if metadata is not None and not BACK_MARKER.match(text) and not FOLD_MARKER.match(text):
+            draft.has_meta = True
+            meta, problems = parse_metadata(metadata.group("body"), self.loc(number))
+            draft.meta = meta
+            self.problems.extend(problems)
+            draft.body_start = number + 1
+            return
+        if not draft.has_meta and not draft.body and not text.strip():
+            draft.body_start = number + 1
+            return
+        if not code and BACK_MARKER.match(text) and draft.back_index < 0:
+            draft.back_index = len(draft.body)
+        elif not code and (fold := FOLD_MARKER.match(text)) is not None:
+            if draft.fold_index >= 0:
+                self.problems.append(error(self.loc(number), "a card has one '<!-- fold -->'; remove this one"))
+                text = "\n"
+            else:
+                draft.fold_index = len(draft.body)
+                draft.fold_label = self.fold_label(fold.group("label") or "", number)
+        draft.body.append(text)
+
+    def fold_label(self, raw: str, number: int) -> str:
+        label = " ".join(raw.split())
+        if len(label) > MAX_FOLD_LABEL or any(c in label for c in "<>&\"'`$"):
+            self.problems.append(
+                error(self.loc(number), f"fold label must be plain text of at most {MAX_FOLD_LABEL} characters")
+            )
+            return ""
+        return label
+
+
+def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[Diagnostic]]:
+    lines = split_lines(text)
+    start, file_tags, problems = front_matter(lines, where)
+    splitter = _Splitter(where, subdeck, file_tags)
+    splitter.problems.extend(problems)
+    fence: tuple[str, int, int, str, list[str]] | None = None  # char, length, line, info, lines
+    math_close: tuple[str, int] | None = None  # closing delimiter, opening line
+    for index in range(start, len(lines)):
+        number = index + 1
+        text_line = lines[index]
+        content = text_line.rstrip("\r\n")
+        if fence is not None:
+            char, length, open_line, info, code = fence
+            stripped = content.strip()
+            if stripped and set(stripped) == {char} and len(stripped) >= length:
+                fence = None
+                _store_code(splitter, info, code, open_line, text_line)
+                continue
+            if (m := FENCE_OPEN.match(content)) and m.group("fence")[0] == char and m.group("info").strip():
+                # A fence with a language can only open a block: the one above was left open,
+                # and this line's block will be closed by the wrong fence.
+                splitter.problems.append(
+                    error(
+                        splitter.loc(open_line),
+                        f"code fence opened here is not closed before another opens at line {number}",
+                    )
+                )
+            code.append(text_line)
+            _feed(splitter, text_line, number, hidden=info == CHECK_INFO, code=True)
+            continue
+        if math_close is not None:
+            if math_close[0] in content:
+                math_close = None
+            _feed(splitter, text_line, number)
+            continue
+        if (m := FENCE_OPEN.match(content)) and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            fence = (m.group("fence")[0], len(m.group("fence")), number, " ".join(m.group("info").split()), [])
+            # (the info string is normalised by split/join: the regex leaves its spaces alone)
+            _feed(splitter, text_line, number, hidden=fence[3] == CHECK_INFO)
+            continue
+        if (m := CARD_HEADING.match(content)) is not None:
+            splitter.start((m.group(1) or "").strip(), number)
+            continue
+        if LOOKALIKE_HEADING.match(content):
+            splitter.problems.append(
+                error(
+                    splitter.loc(number),
+                    "this line looks like a card heading but is not one: write '## ' (ASCII '#', a space, "
+                    "no invisible or full-width character before it)",
+                )
+            )
+        stripped = content.strip()
+        for opener, closer in (("$$", "$$"), ("\\[", "\\]")):
+            if stripped.startswith(opener) and closer not in stripped[len(opener) :]:
+                math_close = (closer, number)
+                break
+        _feed(splitter, text_line, number)
+    if fence is not None:
+        splitter.problems.append(
+            error(splitter.loc(fence[2]), f"code fence opened here is never closed (expected {fence[0] * fence[1]})")
+        )
+        _store_code(splitter, fence[3], fence[4], fence[2], "")
+    if math_close is not None:
+        opener = "$$" if math_close[0] == "$$" else "\\["
+        splitter.problems.append(
+            error(splitter.loc(math_close[1]), f"display math opened with '{opener}' here is never closed")
+        )
+    splitter.finish()
+    return splitter.cards, splitter.problems
+
+
+def _feed(splitter: _Splitter, text: str, number: int, hidden: bool = False, code: bool = False) -> None:
+    if splitter.draft is None:
+        splitter.outside(text, number)
+    elif hidden:
+        # Keep a blank line so every later line of the answer keeps its number.
+        splitter.body_line("\n", number, code=True)
+    else:
+        splitter.body_line(text, number, code)
+
+
+def _leading_blank_lines(lines: list[str]) -> int:
+    text = "".join(lines)
+    return len(lines) - len(split_lines(text.lstrip("\n")))
+
+
+def _store_code(splitter: _Splitter, info: str, code: list[str], line: int, closing: str) -> None:
+    if splitter.draft is None:
+        return
+    hidden = info == CHECK_INFO
+    language = "python" if hidden else (info.split()[0] if info else "")
+    language = language.lstrip("{.").rstrip("}")
+    splitter.draft.code.append(CodeBlock(language, "".join(code), splitter.loc(line), is_check=hidden))
+    _feed(splitter, closing, line + len(code) + 1, hidden=hidden, code=True)

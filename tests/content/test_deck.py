@@ -1,0 +1,50 @@
+"""The real deck: clean under --strict, every syllabus id known, builds and imports into Anki."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from anki_support import import_package, open_collection
+from deckbuilder.apkg.retired import load_retired, retired_path
+from deckbuilder.config import load_config
+from deckbuilder.pipeline import build, gather
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_real_deck_is_strict_clean() -> None:
+    report = gather(load_config(ROOT)).report
+    assert [str(d) for d in report.errors(strict=True)] == []
+    assert len(report.cards) > 0
+
+
+def test_real_deck_builds_and_imports(tmp_path: Path) -> None:
+    config = load_config(ROOT)
+    package, report = build(config, tmp_path, update_ledger=False)
+    assert package is not None
+    retired, _ = load_retired(*retired_path(config))
+    col = open_collection(tmp_path / "anki")
+    try:
+        log = import_package(col, package)
+        assert len(log.new) == len(report.cards) + len(retired)  # removal notices ship too
+        assert len(log.conflicting) == 0
+        for cid in col.find_cards(""):
+            output = col.get_card(cid).render_output()
+            assert output.question_text.strip() and output.answer_text.strip()
+    finally:
+        col.close()
+
+
+def test_committed_ledger_is_current() -> None:
+    """A build of the committed sources must not need to change the committed ledger."""
+    from deckbuilder.apkg.ledger import load_ledger
+    from deckbuilder.pipeline import ledger_path, stamp
+
+    config = load_config(ROOT)
+    project = gather(config)
+    path, rel = ledger_path(config)
+    ledger, problems = load_ledger(path, rel)
+    assert problems == []
+    stamped = stamp(project, now=2**31)
+    stale = [cid for cid, entry in stamped.ledger.cards.items() if ledger.cards.get(cid) != entry]
+    assert stale == [], "run 'deckbuilder build' and commit cards/ledger.json"
