@@ -20,7 +20,7 @@ from pathlib import Path
 from . import __version__
 from .model import Card, Diagnostic, RenderedCard
 from .render.renderer import RENDERER_VERSION
-from .render.sanitize import clean_field, unsafe_html
+from .render.sanitize import unsafe_html
 from .serial import Malformed, card_from, card_json, diagnostic_from, diagnostic_json
 
 CACHE_DIR = Path(".cache") / "deckbuilder"
@@ -204,7 +204,7 @@ class BuildCache:
             return None
         names = frozenset(name for name, _ in media)
         # Cached HTML passes the same final check as fresh HTML: a planted entry is a miss.
-        if any(f and (unsafe_html(f, names) or clean_field(f)[1]) for f in (question, answer, back)):
+        if any(f and unsafe_html(f, names) for f in (question, answer, back)):
             return None
         self.hits += 1
         return RenderedCard(card, question, answer, back, media)

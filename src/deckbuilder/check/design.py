@@ -192,33 +192,40 @@ def _shingles(text: str) -> set[str]:
     return {plain[i : i + SHINGLE] for i in range(len(plain) - SHINGLE + 1)}
 
 
+def _sample(shingles: set[str]) -> set[str]:
+    """About a quarter of the shingles, chosen the same way for every card (by a character's code),
+    so that two alike cards keep alike samples: enough to find candidates in little memory."""
+    return {s for s in shingles if ord(s[1]) & 3 == 0}
+
+
 def near_duplicates(cards: list[Card], threshold: float) -> Iterator[tuple[Card, Card, float]]:
     """Pairs whose recall parts share most of their 3-character shingles (Jaccard).
 
-    Candidates come from shingles that few cards share: one that many cards have (a stock phrase)
-    says nothing about duplication, and following it would make the search quadratic.
+    Candidates come from sampled shingles that few cards share: one that many cards have (a stock
+    phrase) says nothing about duplication, and following it would make the search quadratic. Each
+    candidate pair is then compared on all its shingles.
     """
-    sets = [_shingles(recall_text(card)) for card in cards]
+    texts = [recall_text(card) for card in cards]
+    samples = [_sample(shingles) if len(shingles := _shingles(text)) >= 12 else set() for text in texts]
     frequency: dict[str, int] = defaultdict(int)
-    for shingles in sets:
-        for shingle in shingles:
+    for sample in samples:
+        for shingle in sample:
             frequency[shingle] += 1
     postings: dict[str, list[int]] = defaultdict(list)
-    for index, shingles in enumerate(sets):
-        if len(shingles) < 12:  # a few words: likeness means nothing
-            continue
+    for index, sample in enumerate(samples):
         shared: dict[int, int] = defaultdict(int)
-        rare = 0
-        for shingle in shingles:
-            if frequency[shingle] <= RARE:
-                rare += 1
-                for other in postings[shingle]:
-                    shared[other] += 1
-                postings[shingle].append(index)
+        rare = [shingle for shingle in sample if frequency[shingle] <= RARE]
+        for shingle in rare:
+            for other in postings[shingle]:
+                shared[other] += 1
+            postings[shingle].append(index)
         # a pair this alike shares most of its rare shingles too
-        for other in (o for o, count in shared.items() if count >= threshold * rare / 2):
-            common = len(shingles & sets[other])
-            similarity = common / (len(shingles) + len(sets[other]) - common)
+        candidates = [o for o, count in shared.items() if count >= threshold * len(rare) / 2]
+        mine = _shingles(texts[index]) if candidates else set()
+        for other in candidates:
+            theirs = _shingles(texts[other])
+            common = len(mine & theirs)
+            similarity = common / (len(mine) + len(theirs) - common)
             if similarity >= threshold:
                 yield cards[other], cards[index], similarity
 
