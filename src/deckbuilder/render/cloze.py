@@ -41,10 +41,3 @@ def protect_cloze(text: str, where: Location) -> tuple[str, list[str], list[Diag
         pos = close + 2
     out.append(text[pos:])
     return "".join(out), markers, problems
-
-
-def restore_cloze(rendered: str, markers: list[str]) -> str:
-    rendered = ERR_SPAN.sub(r"\1", rendered)
-    openers = iter(markers)
-    rendered = re.sub(CLOZE_OPEN, lambda _m: next(openers), rendered)
-    return rendered.replace(CLOZE_CLOSE, "}}")

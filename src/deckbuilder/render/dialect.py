@@ -11,6 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
+from markdown.preprocessors import Preprocessor
+
+from ..model import Diagnostic, Location
+from .cloze import CLOZE_CLOSE, CLOZE_OPEN, ERR_SPAN, protect_cloze
 
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap>[ \t]+)\S")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
@@ -154,3 +162,59 @@ def _starts_list(line: str, previous: str) -> bool:
     """A top-level list item right under a top-level paragraph line."""
     indented = line.startswith((" ", "\t")) or previous.startswith((" ", "\t"))
     return bool(previous.strip()) and not LIST_ITEM.match(previous) and not indented
+
+
+# Python-Markdown's own preprocessor priorities: normalize_whitespace 30, fenced code (superfences) 25.
+CLOZE_PRIORITY = 35  # before anything can split or escape a cloze marker
+DIALECT_PRIORITY = 29  # after line endings and tabs are normalised, before fences are read
+
+
+class CardDialect(Extension):
+    """The card dialect as a Markdown extension: cloze markers protected while Markdown and
+    Pygments run (cloze cards only), GitHub-style blocks normalised, the markers put back."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cloze = False  # set per field by the renderer
+        self.where = Location("", 0)
+        self.markers: list[str] = []
+        self.problems: list[Diagnostic] = []
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.registerExtension(self)
+        md.preprocessors.register(_ClozeIn(md, self), "card_cloze", CLOZE_PRIORITY)
+        md.preprocessors.register(_Dialect(md), "card_dialect", DIALECT_PRIORITY)
+        md.postprocessors.register(_ClozeOut(md, self), "card_cloze_restore", 0)
+
+    def reset(self) -> None:
+        self.markers, self.problems = [], []
+
+
+class _ClozeIn(Preprocessor):
+    def __init__(self, md: Markdown, dialect: CardDialect) -> None:
+        super().__init__(md)
+        self.dialect = dialect
+
+    def run(self, lines: list[str]) -> list[str]:
+        if not self.dialect.cloze:
+            return lines
+        text, self.dialect.markers, self.dialect.problems = protect_cloze("\n".join(lines), self.dialect.where)
+        return text.split("\n")
+
+
+class _Dialect(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return normalize("\n".join(lines)).split("\n")
+
+
+class _ClozeOut(Postprocessor):
+    def __init__(self, md: Markdown, dialect: CardDialect) -> None:
+        super().__init__(md)
+        self.dialect = dialect
+
+    def run(self, text: str) -> str:
+        if not self.dialect.markers:
+            return text
+        openers = iter(self.dialect.markers)
+        text = re.sub(CLOZE_OPEN, lambda _m: next(openers), ERR_SPAN.sub(r"\1", text))
+        return text.replace(CLOZE_CLOSE, "}}")

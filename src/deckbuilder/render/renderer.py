@@ -16,8 +16,8 @@ from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from ..model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error, warning
-from .cloze import CLOZE_CLOSE, CLOZE_OPEN, CLOZE_START, protect_cloze, restore_cloze
-from .dialect import normalize
+from .cloze import CLOZE_START
+from .dialect import CardDialect
 from .media import assets_problem, image_problem
 from .safetynet import leftovers
 from .sanitize import clean_field, unsafe_html
@@ -62,12 +62,17 @@ class Renderer:
 
     def __init__(self, context: RenderContext) -> None:
         self.context = context
-        self.md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+        self.dialect = CardDialect()
+        self.md = markdown.Markdown(extensions=[*EXTENSIONS, self.dialect], extension_configs=EXTENSION_CONFIGS)
 
-    def convert(self, text: str) -> str:
+    def convert(self, text: str, cloze: bool = False, where: Location | None = None) -> tuple[str, list[Diagnostic]]:
+        """One field to HTML; cloze markers are kept whole when `cloze` (problems at `where`)."""
         self.md.reset()
-        html_text: str = self.md.convert(normalize(text))
-        return wrap_code_lines(html_text) if "<pre>" in html_text else html_text
+        self.dialect.cloze, self.dialect.where = cloze, where or Location("", 0)
+        html_text: str = self.md.convert(text)
+        if "<pre>" in html_text:
+            html_text = wrap_code_lines(html_text)
+        return html_text, self.dialect.problems
 
     def render(self, card: Card) -> tuple[RenderedCard, list[Diagnostic]]:
         problems: list[Diagnostic] = []
@@ -81,14 +86,9 @@ class Renderer:
             (card.fold, card.fold_line),
         )
         for text, line in sources:
-            markers: list[str] = []
-            if cloze:
-                text, markers, found = protect_cloze(text, Location(card.location.path, line))
-                problems += found
-            rendered = self.convert(text) if text.strip() else ""
-            problems += check_math(rendered, text, Location(card.location.path, line))
-            if cloze:
-                rendered = restore_cloze(rendered, markers)
+            where = Location(card.location.path, line)
+            rendered, found = self.convert(text, cloze, where) if text.strip() else ("", [])
+            problems += found + check_math(rendered, text, where)
             fields.append(rendered)
         question = fields[0]
         if m := PARAGRAPH.match(question):
@@ -264,8 +264,6 @@ def check_math(rendered: str, source: str, where: Location) -> list[Diagnostic]:
             tex = m.group(1)
             if "&" in tex:
                 tex = html.unescape(tex)
-            if CLOZE_OPEN in tex or CLOZE_CLOSE in tex:
-                tex = tex.replace(CLOZE_OPEN, "").replace(CLOZE_CLOSE, "")
             line = _source_line(source, where.line, tex)
             for message in math_problems(tex):
                 problems.append(error(Location(where.path, line), f"{message}: '{tex.strip()[:60]}'"))
