@@ -65,6 +65,16 @@ class CodeBlock:
 
 
 @dataclass(frozen=True)
+class Span:
+    kind: str  # "fence", "code" (inline) or "math"
+    start: int  # offsets in the field's text: the whole span, delimiters included
+    end: int
+    body_start: int  # the content, without delimiters
+    body_end: int
+    line: int  # the line (0-based, within the field) where the span starts
+
+
+@dataclass(frozen=True)
 class Card:
     id: str
     subdeck: str
@@ -82,6 +92,8 @@ class Card:
     fold: str = ""  # depth below the fold (closed <details>): after the answer, or the back extra of a cloze
     fold_line: int = 0
     fold_label: str = ""
+    # where code and math stand in question, answer, back extra and fold (source/spans.py)
+    spans: tuple[tuple[Span, ...], ...] = ()
 
     @property
     def recall(self) -> str:

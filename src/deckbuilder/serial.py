@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Card, CardType, CodeBlock, Diagnostic, Location, Severity
+from .model import Card, CardType, CodeBlock, Diagnostic, Location, Severity, Span
 
 CARD_TEXT = ("id", "subdeck", "question", "answer", "back_extra", "retired_in", "fold", "fold_label")
 CARD_LINES = ("answer_line", "back_extra_line", "fold_line")
@@ -53,6 +53,7 @@ def card_json(card: Card) -> dict[str, Any]:
         "tags": list(card.tags),
         "location": location_json(card.location),
         "code": [[b.language, b.source, location_json(b.location), b.is_check] for b in card.code_blocks],
+        "spans": [[[s.kind, s.start, s.end, s.body_start, s.body_end, s.line] for s in field] for field in card.spans],
     }
 
 
@@ -73,7 +74,12 @@ def card_from(value: Any) -> Card:
         raise Malformed("expected a card type") from None
     texts = {name: _text(value.get(name)) for name in CARD_TEXT}
     lines = {name: _number(value.get(name)) for name in CARD_LINES}
+    raw_spans = value.get("spans")
+    if not isinstance(raw_spans, list) or not all(isinstance(field, list) for field in raw_spans):
+        raise Malformed("expected spans")
+    spans = tuple(tuple(_span(item) for item in field) for field in raw_spans)
     return Card(
+        spans=spans,
         id=texts["id"],
         subdeck=texts["subdeck"],
         question=texts["question"],
@@ -105,3 +111,9 @@ def diagnostic_from(value: Any) -> Diagnostic:
     except ValueError:
         raise Malformed("expected a severity") from None
     return Diagnostic(location_from(value[0]), severity, _text(value[2]))
+
+
+def _span(value: Any) -> Span:
+    if not isinstance(value, list) or len(value) != 6 or value[0] not in ("fence", "code", "math"):
+        raise Malformed("expected a span")
+    return Span(value[0], *(_number(v) for v in value[1:]))

@@ -15,19 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..config import DesignLimits
-from ..model import Card, CardType, Diagnostic, Location, Severity
+from ..model import Card, CardType, Diagnostic, Location, Severity, Span
+from ..source.spans import blank, bodies, find_spans
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*")
 CODE_WORD = re.compile(r"[A-Za-z0-9_]+")
-# Math and code spans in Markdown source, as the renderer reads them: fences, display math,
-# `$…$` that opens before a non-space and closes after one, `\(…\)`, and backtick spans.
-SPAN = re.compile(
-    r"(?ms)^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<code>.*?)^[ \t]*(?P=fence)[ \t]*$"
-    r"|\$\$(?P<display>.+?)\$\$|\\\[(?P<bracket>.+?)\\\]|\\\((?P<paren>.+?)\\\)"
-    r"|(?<![\\$])\$(?P<inline>[^\s$](?:[^$\n]*?[^\s\\])?)\$(?!\d)"
-    r"|(?P<ticks>`+)(?P<span>.+?)(?P=ticks)"
-)
 MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\]\([^)]*\)|<[^>]*>|\{\{c\d+::|\}\}")
 QUESTION_MARK = re.compile(r"[?？]")
 CROSS_REFERENCE = re.compile(
@@ -47,21 +40,12 @@ class Segments:
     code: tuple[str, ...]
 
 
-def segments(markdown: str) -> Segments:
-    prose: list[str] = []
-    formulas: list[str] = []
-    code: list[str] = []
-    position = 0
-    for m in SPAN.finditer(markdown):
-        prose.append(markdown[position : m.start()])
-        position = m.end()
-        tex = m.group("display") or m.group("bracket") or m.group("paren") or m.group("inline")
-        if tex is not None:
-            formulas.append(tex)
-        else:
-            code.append(m.group("code") if m.group("fence") else m.group("span"))
-    prose.append(markdown[position:])
-    return Segments(" ".join(prose), tuple(formulas), tuple(code))
+def segments(markdown: str, spans: tuple[Span, ...] | None = None) -> Segments:
+    """A field's prose, formulas and code, from its recorded spans (found here if not given)."""
+    spans = find_spans(markdown) if spans is None else spans
+    return Segments(
+        blank(markdown, spans), tuple(bodies(markdown, spans, "math")), tuple(bodies(markdown, spans, "code"))
+    )
 
 
 def prose_units(text: str) -> int:
@@ -69,9 +53,9 @@ def prose_units(text: str) -> int:
     return len(CJK.findall(text)) + len(WORD.findall(text))
 
 
-def recall_units(markdown: str) -> int:
+def recall_units(markdown: str, spans: tuple[Span, ...] | None = None) -> int:
     """A CJK character or a Latin word is one unit; a formula one per 4 TeX characters."""
-    parts = segments(markdown)
+    parts = segments(markdown, spans)
     units = prose_units(parts.prose)
     units += sum(max(1, math.ceil(len("".join(tex.split())) / 4)) for tex in parts.formulas)
     units += sum(len(CODE_WORD.findall(block)) for block in parts.code)
@@ -83,6 +67,13 @@ def recall_text(card: Card) -> str:
     if card.card_type is CardType.CLOZE:
         return "\n\n".join(part for part in (card.answer, card.back_extra) if part)
     return card.answer
+
+
+def card_recall_units(card: Card) -> int:
+    """Recall units of what shows before the fold, from the spans the parser recorded."""
+    fields = [(card.answer, 1)] + ([(card.back_extra, 2)] if card.card_type is CardType.CLOZE else [])
+    spans = card.spans or tuple(find_spans(text) for text in (card.question, card.answer, card.back_extra, card.fold))
+    return sum(recall_units(text, spans[index]) for text, index in fields if text)
 
 
 def columns(line: str) -> int:
@@ -98,7 +89,7 @@ class Finding:
 
 
 def card_findings(card: Card, limits: DesignLimits) -> Iterator[Finding]:
-    units = recall_units(recall_text(card))
+    units = card_recall_units(card)
     if units > limits.recall_units:
         yield Finding(
             card,
@@ -107,14 +98,15 @@ def card_findings(card: Card, limits: DesignLimits) -> Iterator[Finding]:
             f"recall part is {units} units (limit {limits.recall_units}): move depth below '<!-- fold -->' "
             "or split the card",
         )
-    asked = len(QUESTION_MARK.findall(segments(card.question).prose))
+    spans = card.spans or tuple(find_spans(text) for text in (card.question, card.answer, card.back_extra, card.fold))
+    asked = len(QUESTION_MARK.findall(segments(card.question, spans[0]).prose))
     if asked > 1:
         yield Finding(
             card, card.location.line, "questions", f"the prompt asks {asked} questions: one question per card"
         )
-    for text, first in _fields(card):
-        for offset, line in enumerate(text.split("\n")):
-            if m := CROSS_REFERENCE.search(segments(line).prose):
+    for text, first, index in _fields(card):
+        for offset, line in enumerate(blank(text, spans[index]).split("\n")):
+            if m := CROSS_REFERENCE.search(line):
                 yield Finding(
                     card,
                     first + offset,
@@ -135,15 +127,17 @@ def card_findings(card: Card, limits: DesignLimits) -> Iterator[Finding]:
         yield from _cloze_giveaways(card)
 
 
-def _fields(card: Card) -> Iterator[tuple[str, int]]:
-    yield card.question, card.location.line
-    for text, line in (
+def _fields(card: Card) -> Iterator[tuple[str, int, int]]:
+    """Each non-empty field with its first line and its index in `card.spans`."""
+    fields = (
+        (card.question, card.location.line),
         (card.answer, card.answer_line),
         (card.back_extra, card.back_extra_line),
         (card.fold, card.fold_line),
-    ):
+    )
+    for index, (text, line) in enumerate(fields):
         if text:
-            yield text, line
+            yield text, line, index
 
 
 CLOZE = re.compile(r"\{\{c(\d+)::")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ..config import DeckConfig
 from ..model import Card, CardType
-from .design import card_findings, near_duplicates, recall_text, recall_units
+from .design import card_findings, card_recall_units, near_duplicates
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ def subdeck_stats(config: DeckConfig, cards: Iterable[Card]) -> list[SubdeckStat
     rows: list[SubdeckStats] = []
     for subdeck in config.subdecks:
         mine = [card for card in live if card.subdeck == subdeck.id]
-        basic_units = [recall_units(recall_text(c)) for c in mine if c.card_type is CardType.BASIC]
-        units = [recall_units(recall_text(c)) for c in mine]
+        basic_units = [card_recall_units(c) for c in mine if c.card_type is CardType.BASIC]
+        units = [card_recall_units(c) for c in mine]
         kinds = [f.kind for f in {(f.kind, f.card.id): f for c in mine for f in card_findings(c, limits)}.values()]
 
         rows.append(

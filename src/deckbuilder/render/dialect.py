@@ -18,13 +18,13 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from ..model import Diagnostic, Location
+from ..source.spans import find_spans
 from .cloze import CLOZE_CLOSE, CLOZE_OPEN, ERR_SPAN, protect_cloze
 
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap>[ \t]+)\S")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
 QUOTE = re.compile(r"^(?: {0,3}> ?)+")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-INLINE_MATH = re.compile(r"(?<![\\$])\$(?=\S)(.+?)(?<=[^\s\\])\$(?!\d)")
 MATH_OPENERS = (("$$", "$$"), ("\\[", "\\]"))
 
 
@@ -87,7 +87,7 @@ def _line(state: _State, line: str) -> None:
             _open_math(state, line, quote, content, closer)
             return
     if stripped and TABLE_ROW.match(content):
-        out.append(quote + INLINE_MATH.sub(_escape_bars, content))
+        out.append(quote + _escape_bars(content))
         return
     if not quote and LIST_ITEM.match(line):
         if _starts_list(line, out[-1] if out else ""):
@@ -115,10 +115,16 @@ def _open_math(state: _State, line: str, quote: str, content: str, closer: str) 
     state.out.append(quote + content.lstrip() if quote else _shift(line, shift))
 
 
-def _escape_bars(m: re.Match[str]) -> str:
+def _escape_bars(row: str) -> str:
     """`|` in a formula in a table row would end the cell: the same bar as `\\vert`."""
-    tex = re.sub(r"(?<!\\)\|", r"\\vert ", m.group(1))
-    return f"${tex}$"
+    out: list[str] = []
+    position = 0
+    for span in find_spans(row):
+        if span.kind == "math":
+            body = re.sub(r"(?<!\\)\|", r"\\vert ", row[span.body_start : span.body_end])
+            out.append(row[position : span.body_start] + body)
+            position = span.body_end
+    return "".join(out) + row[position:]
 
 
 def _shift(line: str, shift: int) -> str:

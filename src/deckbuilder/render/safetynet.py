@@ -10,13 +10,13 @@ import html
 import re
 
 from ..model import CodeBlock
+from ..source.spans import blank, find_spans
 
 RENDERED_MATH = re.compile(r'<(span|div) class="arithmatex">.*?</\1>', re.S)
 RAW_TEXT = re.compile(r"<(pre|code)\b[^>]*>.*?</\1>", re.S)
 TAG = re.compile(r"<[^>]*>")
 DOLLAR_PAIR = re.compile(r"(?<![\\$])\$(?=\S)([^$\n]+?)(?<=[^\s\\])\$(?!\d)")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-INLINE_SPANS = re.compile(r"`[^`]*`|(?<![\\$])\$[^$\n]*\$")
 DIV = re.compile(r"<(/?)div\b", re.I)
 
 
@@ -52,7 +52,7 @@ def leftovers(fragment: str, source: str, checks: tuple[CodeBlock, ...] = ()) ->
 
 
 def _cells(row: str) -> int:
-    masked = INLINE_SPANS.sub(lambda m: "x" * len(m.group(0)), row.strip())
+    masked = blank(row.strip(), find_spans(row.strip()), "x")
     return len(re.split(r"(?<!\\)\|", masked.strip("|")))
 
 
@@ -79,7 +79,7 @@ def div_problems(source: str) -> list[tuple[str, str]]:
     """An unclosed <div> turns the rest of the field into raw HTML: Markdown stops there."""
     depth = 0
     opener = ""
-    for m in DIV.finditer(INLINE_SPANS.sub("", source)):
+    for m in DIV.finditer(blank(source, find_spans(source))):
         if m.group(1):
             depth -= 1
         else:

@@ -13,6 +13,7 @@ from ..fsutil import split_lines
 from ..model import Card, CardType, CodeBlock, Diagnostic, Location, error
 from .decode import MAX_CARD_CHARS
 from .metadata import Metadata, front_matter, parse_metadata
+from .spans import find_spans
 
 CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*)|[ \t]*)$")  # no lazy group before [ \t]*$: linear time
 TITLE_HEADING = re.compile(r"^#[ \t]+\S")
@@ -120,6 +121,7 @@ class _Splitter:
             if not misplaced and not "".join(fold).strip():
                 self.problems.append(error(fold_marker, "nothing below '<!-- fold -->': remove the marker"))
         answer = "".join(body).strip("\n")
+        back_text, fold_text = "".join(back).strip("\n"), "".join(fold).strip("\n")
         if not answer.strip() and draft.meta.card_type is CardType.BASIC:
             self.problems.append(error(where, "empty answer"))
         leading = _leading_blank_lines(body) if answer else 0
@@ -139,16 +141,17 @@ class _Splitter:
                 card_type=draft.meta.card_type,
                 question=draft.heading,
                 answer=answer,
-                back_extra="".join(back).strip("\n"),
+                back_extra=back_text,
                 syllabus=draft.meta.syllabus,
                 tags=tuple(dict.fromkeys(self.file_tags + draft.meta.tags)),
                 location=where,
                 answer_line=draft.body_start + leading,
                 back_extra_line=draft.body_start + draft.back_index + 1 if draft.back_index >= 0 else 0,
                 code_blocks=tuple(draft.code),
-                fold="".join(fold).strip("\n"),
+                fold=fold_text,
                 fold_line=draft.body_start + fold_start + _leading_blank_lines(fold) if "".join(fold).strip() else 0,
                 fold_label=draft.fold_label,
+                spans=tuple(find_spans(text) for text in (draft.heading, answer, back_text, fold_text)),
             )
         )
 
