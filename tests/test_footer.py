@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 from conftest import PNG_1X1, MakeProject
-from deckbuilder.apkg.releases import released
 from deckbuilder.config import load_config
 from deckbuilder.pipeline import Options, build, gather
 from deckbuilder.preview.site import write_preview
@@ -26,7 +25,6 @@ def git(root: Path, *args: str, when: int = 0) -> None:
 
 def built(root: Path, out: Path, epoch: int) -> dict[str, str]:
     """Each note's Source field by card id, from a build at time `epoch`."""
-    released.cache_clear()
     package, report = build(load_config(root), out, options=Options(use_cache=False, now=epoch))
     assert package is not None, [str(d) for d in report.diagnostics]
     with zipfile.ZipFile(package) as archive:
@@ -63,7 +61,6 @@ def test_footers_follow_releases_not_builds(make_project: MakeProject, tmp_path:
     assert after_bump["b-cloze"].endswith(" · v1.0.0")
 
     config = load_config(root)
-    released.cache_clear()
     site = write_preview(config, gather(config).report.rendered, tmp_path / "site", None)
     page = site.read_text(encoding="utf-8")
     assert "<code>m-two</code> · v1.1.0" in page and "<code>b-one</code> · v1.0.0" in page

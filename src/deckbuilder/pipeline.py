@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .apkg.ledger import LEDGER_NAME, Ledger, load_ledger
 from .apkg.package import package_bytes
+from .apkg.releases import released
 from .apkg.retired import Retired, check_reuse, check_shipped, load_retired, notice, retired_path
 from .apkg.stamping import Stamper
 from .buildrecord import BuildRecord, input_digest
@@ -34,6 +35,7 @@ class Options:
     use_cache: bool = True
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     now: int | None = None  # "now" for changed content (SOURCE_DATE_EPOCH); None: the clock
+    releases: dict[str, int] | None = None  # released versions (git tags); None: the project's own
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Project:
     retired: dict[str, Retired] = field(default_factory=dict)
     notices: list[RenderedCard] = field(default_factory=list)
     ledger: Ledger = field(default_factory=lambda: Ledger({}, {}))
+    releases: dict[str, int] = field(default_factory=dict)
 
     @property
     def packaged(self) -> list[RenderedCard]:
@@ -70,7 +73,7 @@ def ledger_path(config: DeckConfig) -> tuple[Path, str]:
     return config.cards_path / LEDGER_NAME, f"{config.cards_dir}/{LEDGER_NAME}"
 
 
-def check(config: DeckConfig, cards: list[Card]) -> Project:
+def check(config: DeckConfig, cards: list[Card], releases: dict[str, int]) -> Project:
     """The check stage: everything across cards (ids, syllabus, design, retired ids, ledger)."""
     questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
     problems += validate(cards, questions) + design_findings(cards, config.design)
@@ -80,8 +83,15 @@ def check(config: DeckConfig, cards: list[Card]) -> Project:
     ledger_file, ledger_rel = ledger_path(config)
     ledger, found = load_ledger(ledger_file, ledger_rel)
     problems += found + check_shipped(cards, retired, ledger, Location(ledger_rel))
-    notices = [notice(config, entry, retired_rel) for entry in retired.values()]
-    return Project(config, Report(cards=cards, diagnostics=problems), questions, retired, notices, ledger)
+    # A removal notice goes only to learners who can have the card: those of a release before
+    # it was retired. Before any release (no tag vX.Y.Z) there is no one to tell.
+    shipped = [_version_key(v) for v in releases]
+    notices = [
+        notice(config, entry, retired_rel)
+        for entry in retired.values()
+        if any(version < _version_key(entry.version) for version in shipped)
+    ]
+    return Project(config, Report(cards=cards, diagnostics=problems), questions, retired, notices, ledger, releases)
 
 
 def gather(config: DeckConfig, options: Options | None = None, writable: bool = False) -> Project:
@@ -89,7 +99,8 @@ def gather(config: DeckConfig, options: Options | None = None, writable: bool = 
     options = options or Options()
     with opened_cache(config, options.use_cache, writable) as cache:
         parsed = parse_all(config, cache)
-        project = check(config, parsed.cards)
+        releases = options.releases if options.releases is not None else released(config.root)
+        project = check(config, parsed.cards, releases)
         rendered = render_cards(RenderContext(config.root), parsed.cards, parsed.keys, cache, options.workers)
     report = project.report
     report.rendered = [card for card, _ in rendered]
@@ -102,7 +113,7 @@ def gather(config: DeckConfig, options: Options | None = None, writable: bool = 
 
 def stamp(project: Project, now: int | None) -> Stamper:
     """The stamp stage: every note's ledger entry (kept if unchanged, else newer)."""
-    stamper = Stamper(project.config, project.ledger, int(time.time()) if now is None else now)
+    stamper = Stamper(project.config, project.ledger, int(time.time()) if now is None else now, project.releases)
     stamper.stamp_all(project.packaged)
     return stamper
 
@@ -145,3 +156,7 @@ def build(
 
 def cards_with_checks(report: Report) -> list[Card]:
     return [c for c in report.cards if c.checks]
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from functools import cache
 from pathlib import Path
 
 from .ledger import Entry
@@ -17,7 +16,6 @@ from .ledger import Entry
 TAG = re.compile(r"^v(\d+\.\d+\.\d+) (\d+)$")
 
 
-@cache
 def released(root: Path) -> dict[str, int]:
     """Released versions with the time of their tag; empty outside a git repository."""
     try:

@@ -12,13 +12,13 @@ from ..model import RenderedCard
 from .ledger import Entry, Ledger
 from .notetypes import NOTE_TYPES, schema_hash
 from .package import PackagedNote, note_content
-from .releases import footer_version, released
+from .releases import footer_version
 
 
 class Stamper:
     """Hashes each note's content and keeps or renews its ledger entry; `notes` go into the package."""
 
-    def __init__(self, config: DeckConfig, ledger: Ledger, now: int) -> None:
+    def __init__(self, config: DeckConfig, ledger: Ledger, now: int, releases: dict[str, int]) -> None:
         self.config = config
         self.old = ledger
         self.now = now
@@ -32,7 +32,7 @@ class Stamper:
         self._media: set[tuple[str, Path]] = set()
         self._footers: list[str] = []
         self.notes: list[PackagedNote] = []
-        self.releases = released(config.root)
+        self.releases = releases
 
     def stamp(self, rendered: RenderedCard) -> PackagedNote:
         card = rendered.card

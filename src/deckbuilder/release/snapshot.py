@@ -163,7 +163,8 @@ def export_ref(repo: Path, ref: str, target: Path) -> None:
 
 def snapshot_of(source: str, repo: Path) -> Snapshot:
     """A snapshot from an `.apkg` path, or from a git ref built with the current tool."""
-    from ..pipeline import build
+    from ..apkg.releases import released
+    from ..pipeline import Options, build
 
     if source.endswith(".apkg") or Path(source).is_file():
         return read_apkg(Path(source))
@@ -174,7 +175,10 @@ def snapshot_of(source: str, repo: Path) -> Snapshot:
             config = load_config(tree)
         except ConfigError as exc:
             raise SnapshotError(f"ref '{source}': {exc}") from None
-        package, report = build(config, Path(tmp) / "out", update_ledger=False)
+        # built as the repository would build it: with its releases (tags), not the bare tree's
+        package, report = build(
+            config, Path(tmp) / "out", update_ledger=False, options=Options(releases=released(repo))
+        )
         if package is None:
             first = report.errors()[0] if report.errors() else "unknown error"
             raise SnapshotError(f"ref '{source}' does not build: {first}")
