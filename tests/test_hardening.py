@@ -161,6 +161,8 @@ def test_interrupted_builds_never_leave_a_partial_package(make_project: MakeProj
     out = tmp_path / "dist"
     assert subprocess.run(build_cmd(root, out), capture_output=True, check=False).returncode == 0
     package = out / "mini-1.0.0.apkg"
+    # Time a real build (a changed card: the no-op shortcut would make the interrupts too early).
+    (root / "cards/more/more.md").write_text("## 计时\n<!-- id: m-two -->\n答案\n", encoding="utf-8")
     started = time.monotonic()
     assert subprocess.run(build_cmd(root, out), capture_output=True, check=False).returncode == 0
     duration = time.monotonic() - started
