@@ -282,3 +282,12 @@ def test_the_render_stack_is_the_locked_one() -> None:
     locked = (ROOT / "render.lock").read_text(encoding="utf-8")
     for name in ("Markdown", "pymdown-extensions", "Pygments", "genanki", "nh3"):
         assert f"\n{name}==" in locked and "--hash=sha256:" in locked
+
+
+def test_display_math_that_opens_mid_line_keeps_its_closing_line() -> None:
+    """The dialect reads blocks from the spans: a `$$` that closes a formula opened mid-line is
+    not taken for a new opener (which would split the formula with a blank line)."""
+    from deckbuilder.render.dialect import normalize
+
+    assert normalize("text $$\nx\n$$") == "text $$\nx\n$$"
+    assert normalize("段落\n$$\nx\n\ny\n$$\n后文") == "段落\n\n$$\nx\ny\n$$\n\n后文"

@@ -22,10 +22,9 @@ from ..source.spans import find_spans
 from .cloze import CLOZE_CLOSE, CLOZE_OPEN, ERR_SPAN, protect_cloze
 
 LIST_ITEM = re.compile(r"^(?P<indent> *)(?P<marker>[-*+]|\d{1,9}[.)])(?P<gap>[ \t]+)\S")
-FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
 QUOTE = re.compile(r"^(?: {0,3}> ?)+")
 TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-MATH_OPENERS = (("$$", "$$"), ("\\[", "\\]"))
+DISPLAY = ("$$", "\\[")
 
 
 @dataclass
@@ -39,35 +38,50 @@ class _Item:
 class _State:
     out: list[str] = field(default_factory=list)
     items: list[_Item] = field(default_factory=list)
-    fence: str = ""
+    block_end: int = -1  # the last line of the fence or display formula being copied
+    in_fence: bool = False
     fence_shift: int = 0
-    math_close: str = ""
     math_prefix: str = ""
     blank_after_math: bool = False
 
 
+def _blocks(text: str) -> dict[int, tuple[str, int]]:
+    """Lines that open a code fence or a display formula of several lines, with the block's last
+    line: from the spans of the one scanner (source/spans.py), not from rules of our own."""
+    starts: dict[int, tuple[str, int]] = {}
+    for span in find_spans(text):
+        last = span.line + text.count("\n", span.start, span.end)
+        line_start = text.rfind("\n", 0, span.start) + 1
+        lead = text[line_start : span.start]
+        if span.kind == "fence":
+            starts[span.line] = ("fence", last)
+        elif span.kind == "math" and last > span.line and text.startswith(DISPLAY, span.start):
+            opens_line = not QUOTE.sub("", lead).strip()  # only quote marks before it
+            if opens_line:
+                starts[span.line] = ("math", last)
+    return starts
+
+
 def normalize(text: str) -> str:
     state = _State()
-    for line in text.split("\n"):
-        _line(state, line)
+    blocks = _blocks(text)
+    for number, line in enumerate(text.split("\n")):
+        _line(state, line, number, blocks.get(number))
     return "\n".join(state.out)
 
 
-def _line(state: _State, line: str) -> None:
+def _line(state: _State, line: str, number: int, block: tuple[str, int] | None) -> None:
     out = state.out
-    if state.fence:
-        if line.strip().startswith(state.fence) and set(line.strip()) <= set(state.fence[0]):
-            state.fence = ""
+    if number <= state.block_end and state.in_fence:
         out.append(_shift(line, state.fence_shift))
         return
-    if state.math_close:
+    if number <= state.block_end:
         body = line[len(state.math_prefix) :] if line.startswith(state.math_prefix) else line
-        if not body.strip():
+        if number == state.block_end:
+            state.blank_after_math = True
+        elif not body.strip():
             return  # a blank line would end the block in Markdown; in TeX it means nothing
         out.append(state.math_prefix + body.lstrip() if state.math_prefix.strip() else _shift(line, state.fence_shift))
-        if state.math_close in body:
-            state.math_close = ""
-            state.blank_after_math = True
         return
     prefix = QUOTE.match(line)
     quote = prefix.group(0) if prefix else ""
@@ -76,16 +90,16 @@ def _line(state: _State, line: str) -> None:
         state.blank_after_math = False
         if content.strip():
             out.append(quote.rstrip())
-    if (m := FENCE.match(content)) is not None and not quote:
-        shift = _reindent_continuation(state, len(m.group("indent")))
-        state.fence, state.fence_shift = m.group("fence"), shift
+    stripped = content.strip()
+    if block is not None and block[0] == "fence":
+        shift = _reindent_continuation(state, len(content) - len(content.lstrip(" \t")))
+        state.block_end, state.in_fence, state.fence_shift = block[1], True, shift
         out.append(_shift(line, shift))
         return
-    stripped = content.strip()
-    for opener, closer in MATH_OPENERS:
-        if stripped.startswith(opener) and closer not in stripped[len(opener) :]:
-            _open_math(state, line, quote, content, closer)
-            return
+    if block is not None:
+        state.block_end, state.in_fence = block[1], False
+        _open_math(state, line, quote, content)
+        return
     if stripped and TABLE_ROW.match(content):
         out.append(quote + _escape_bars(content))
         return
@@ -102,14 +116,13 @@ def _line(state: _State, line: str) -> None:
     out.append(line)
 
 
-def _open_math(state: _State, line: str, quote: str, content: str, closer: str) -> None:
+def _open_math(state: _State, line: str, quote: str, content: str) -> None:
     """A display formula starts a block of its own, as on GitHub."""
     indent = len(content) - len(content.lstrip(" "))
     shift = _reindent_continuation(state, indent) if not quote and state.items else 0
     previous = state.out[-1] if state.out else ""
     if previous[len(quote.rstrip()) :].strip() and not previous.rstrip().endswith(("$$", "\\]")):
         state.out.append(quote.rstrip())
-    state.math_close = closer
     state.math_prefix = quote
     state.fence_shift = shift
     state.out.append(quote + content.lstrip() if quote else _shift(line, shift))
