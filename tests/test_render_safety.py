@@ -291,3 +291,18 @@ def test_display_math_that_opens_mid_line_keeps_its_closing_line() -> None:
 
     assert normalize("text $$\nx\n$$") == "text $$\nx\n$$"
     assert normalize("段落\n$$\nx\n\ny\n$$\n后文") == "段落\n\n$$\nx\ny\n$$\n\n后文"
+
+
+def test_one_scanner_for_blocks_serves_the_splitter_the_dialect_and_the_checks() -> None:
+    """Fences and display formulas come from source/spans.blocks everywhere: a formula opened in a
+    block quote is one for the splitter too (left open, it is reported), and its span is recorded."""
+    from deckbuilder.source.spans import blocks
+
+    text = "段落\n> 引用\n> $$\n> z\n> $$\n"
+    assert [(b.kind, b.first, b.last) for b in blocks(text.split("\n"))] == [("math", 2, 4)]
+    cards, problems = split_cards(f"## 问\n<!-- id: a -->\n\n{text}", "x.md", "s")
+    assert problems == [] and [s.kind for s in cards[0].spans[1]] == ["math"]
+    _, problems = split_cards("## 问\n<!-- id: a -->\n\n> $$\n> z\n", "x.md", "s")
+    assert [(p.location.line, p.message) for p in problems] == [
+        (4, "display math opened with '$$' here is never closed")
+    ]

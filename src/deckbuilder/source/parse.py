@@ -13,11 +13,10 @@ from ..fsutil import split_lines
 from ..model import Card, CardType, CodeBlock, Diagnostic, Location, error
 from .decode import MAX_CARD_CHARS
 from .metadata import Metadata, front_matter, parse_metadata
-from .spans import find_spans
+from .spans import Block, blocks, fence_opener, find_spans
 
 CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*)|[ \t]*)$")  # no lazy group before [ \t]*$: linear time
 TITLE_HEADING = re.compile(r"^#[ \t]+\S")
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 METADATA = re.compile(r"^[ \t]*<!--(?P<body>(?:[^-]|-(?!->))*)-->[ \t]*$")
 BACK_MARKER = re.compile(r"^[ \t]*<!--[ \t]*back[ \t]*-->[ \t]*$")
 FOLD_MARKER = re.compile(r"^[ \t]*<!--[ \t]*fold(?:[ \t]*:(?P<label>[^\n]*?))?[ \t]*-->[ \t]*$")
@@ -195,70 +194,71 @@ def split_cards(text: str, where: str, subdeck: str) -> tuple[list[Card], list[D
     start, file_tags, problems = front_matter(lines, where)
     splitter = _Splitter(where, subdeck, file_tags)
     splitter.problems.extend(problems)
-    fence: tuple[str, int, int, str, list[str]] | None = None  # char, length, line, info, lines
-    math_close: tuple[str, int] | None = None  # closing delimiter, opening line
-    for index in range(start, len(lines)):
-        number = index + 1
-        text_line = lines[index]
-        content = text_line.rstrip("\r\n")
-        if fence is not None:
-            char, length, open_line, info, code = fence
-            stripped = content.strip()
-            if stripped and set(stripped) == {char} and len(stripped) >= length:
-                fence = None
-                _store_code(splitter, info, code, open_line, text_line)
-                continue
-            if (m := FENCE_OPEN.match(content)) and m.group("fence")[0] == char and m.group("info").strip():
-                # A fence with a language can only open a block: the one above was left open,
-                # and this line's block will be closed by the wrong fence.
-                splitter.problems.append(
-                    error(
-                        splitter.loc(open_line),
-                        f"code fence opened here is not closed before another opens at line {number}",
-                    )
-                )
-            code.append(text_line)
-            _feed(splitter, text_line, number, hidden=info == CHECK_INFO, code=True)
+    # Code fences and display formulas from the one scanner: a `## ` inside them is no heading.
+    opened = {block.first + start: block for block in blocks(lines[start:])}
+    unclosed: list[Diagnostic] = []
+    index = start
+    while index < len(lines):
+        block = opened.get(index)
+        if block is None:
+            _plain_line(splitter, lines[index], index + 1)
+            index += 1
             continue
-        if math_close is not None:
-            if math_close[0] in content:
-                math_close = None
-            _feed(splitter, text_line, number)
-            continue
-        if (m := FENCE_OPEN.match(content)) and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
-            fence = (m.group("fence")[0], len(m.group("fence")), number, " ".join(m.group("info").split()), [])
-            # (the info string is normalised by split/join: the regex leaves its spaces alone)
-            _feed(splitter, text_line, number, hidden=fence[3] == CHECK_INFO)
-            continue
-        if (m := CARD_HEADING.match(content)) is not None:
-            splitter.start((m.group(1) or "").strip(), number)
-            continue
-        if LOOKALIKE_HEADING.match(content):
-            splitter.problems.append(
-                error(
-                    splitter.loc(number),
-                    "this line looks like a card heading but is not one: write '## ' (ASCII '#', a space, "
-                    "no invisible or full-width character before it)",
-                )
+        last = block.last + start if block.last is not None else None
+        end = last if last is not None else len(lines) - 1
+        if block.kind == "fence":
+            _fence(splitter, lines, index, last, block)
+        else:
+            for number in range(index + 1, end + 2):
+                _feed(splitter, lines[number - 1], number)
+        if last is None:
+            what = (
+                f"code fence opened here is never closed (expected {block.marker})"
+                if block.kind == "fence"
+                else f"display math opened with '{block.marker}' here is never closed"
             )
-        stripped = content.strip()
-        for opener, closer in (("$$", "$$"), ("\\[", "\\]")):
-            if stripped.startswith(opener) and closer not in stripped[len(opener) :]:
-                math_close = (closer, number)
-                break
-        _feed(splitter, text_line, number)
-    if fence is not None:
-        splitter.problems.append(
-            error(splitter.loc(fence[2]), f"code fence opened here is never closed (expected {fence[0] * fence[1]})")
-        )
-        _store_code(splitter, fence[3], fence[4], fence[2], "")
-    if math_close is not None:
-        opener = "$$" if math_close[0] == "$$" else "\\["
-        splitter.problems.append(
-            error(splitter.loc(math_close[1]), f"display math opened with '{opener}' here is never closed")
-        )
+            unclosed.append(error(splitter.loc(index + 1), what))
+        index = end + 1
+    splitter.problems.extend(unclosed)
     splitter.finish()
     return splitter.cards, splitter.problems
+
+
+def _plain_line(splitter: _Splitter, text_line: str, number: int) -> None:
+    content = text_line.rstrip("\r\n")
+    if (m := CARD_HEADING.match(content)) is not None:
+        splitter.start((m.group(1) or "").strip(), number)
+        return
+    if LOOKALIKE_HEADING.match(content):
+        splitter.problems.append(
+            error(
+                splitter.loc(number),
+                "this line looks like a card heading but is not one: write '## ' (ASCII '#', a space, "
+                "no invisible or full-width character before it)",
+            )
+        )
+    _feed(splitter, text_line, number)
+
+
+def _fence(splitter: _Splitter, lines: list[str], first: int, last: int | None, block: Block) -> None:
+    """A code fence's lines: recorded as a code block, hidden when it is a `python check`."""
+    hidden = block.info == CHECK_INFO
+    _feed(splitter, lines[first], first + 1, hidden=hidden)
+    code: list[str] = []
+    for index in range(first + 1, last if last is not None else len(lines)):
+        m = fence_opener(lines[index])
+        if m is not None and m.group("fence")[0] == block.marker[0] and m.group("info").strip():
+            # A fence with a language can only open a block: the one above was left open,
+            # and this line's block will be closed by the wrong fence.
+            splitter.problems.append(
+                error(
+                    splitter.loc(first + 1),
+                    f"code fence opened here is not closed before another opens at line {index + 1}",
+                )
+            )
+        code.append(lines[index])
+        _feed(splitter, lines[index], index + 1, hidden=hidden, code=True)
+    _store_code(splitter, block.info, code, first + 1, lines[last] if last is not None else "")
 
 
 def _feed(splitter: _Splitter, text: str, number: int, hidden: bool = False, code: bool = False) -> None:
