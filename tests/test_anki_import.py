@@ -106,3 +106,26 @@ def test_edit_rebuild_reimport_updates_one_note_and_keeps_history(
         assert col.get_card(studied_id).reps == 1
     finally:
         col.close()
+
+
+def test_github_style_blocks_arrive_rendered_in_the_real_anki(make_project: MakeProject, tmp_path: Path) -> None:
+    """The breakages a new user met (raw `$$`, a table row cut in half) do not reach Anki's fields."""
+    from deckbuilder.render.safetynet import visible_text
+
+    golden = (Path(__file__).parent / "golden" / "github_blocks.md").read_text(encoding="utf-8")
+    root = make_project({"cards/more/blocks.md": golden.replace("<!-- id: a -->", "<!-- id: gh-blocks -->")})
+    package = build_into(root, tmp_path / "dist")
+    col = open_collection(tmp_path / "anki")
+    try:
+        import_package(col, package)
+        note = notes_by_guid(col)[genanki.guid_for("test:mini", "gh-blocks")]
+        answer = note["Answer"]
+    finally:
+        col.close()
+    text = visible_text(answer)
+    assert "$$" not in text and "\\[" not in text and "```" not in text
+    assert (
+        answer.count('<div class="arithmatex">') == 4
+    )  # under a paragraph, in a list item, in a quote, with "- " lines
+    rows = re.findall(r"<tr>(.*?)</tr>", answer, re.S)
+    assert [row.count("<td>") + row.count("<th>") for row in rows] == [2, 2, 2]  # no cell lost or split
