@@ -8,9 +8,7 @@ Git history cannot tell this in a shallow CI clone, so `build` keeps it in a fil
 from __future__ import annotations
 
 import json
-import os
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,12 +51,6 @@ class Ledger:
 
         data = {"format": LEDGER_FORMAT, "notetypes": table(self.notetypes), "cards": table(self.cards)}
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-
-
-def build_time() -> int:
-    """'Now' for new content: SOURCE_DATE_EPOCH when set, else the clock."""
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else int(time.time())
 
 
 def load_ledger(path: Path, relpath: str) -> tuple[Ledger, list[Diagnostic]]:

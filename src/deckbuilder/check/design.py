@@ -69,10 +69,16 @@ def recall_text(card: Card) -> str:
     return card.answer
 
 
+def field_spans(card: Card) -> tuple[tuple[Span, ...], ...]:
+    """The spans the parser recorded for question, answer, back extra and fold (found here for a
+    card made without them, such as a removal notice)."""
+    return card.spans or tuple(find_spans(text) for text in (card.question, card.answer, card.back_extra, card.fold))
+
+
 def card_recall_units(card: Card) -> int:
     """Recall units of what shows before the fold, from the spans the parser recorded."""
     fields = [(card.answer, 1)] + ([(card.back_extra, 2)] if card.card_type is CardType.CLOZE else [])
-    spans = card.spans or tuple(find_spans(text) for text in (card.question, card.answer, card.back_extra, card.fold))
+    spans = field_spans(card)
     return sum(recall_units(text, spans[index]) for text, index in fields if text)
 
 
@@ -98,7 +104,7 @@ def card_findings(card: Card, limits: DesignLimits) -> Iterator[Finding]:
             f"recall part is {units} units (limit {limits.recall_units}): move depth below '<!-- fold -->' "
             "or split the card",
         )
-    spans = card.spans or tuple(find_spans(text) for text in (card.question, card.answer, card.back_extra, card.fold))
+    spans = field_spans(card)
     asked = len(QUESTION_MARK.findall(segments(card.question, spans[0]).prose))
     if asked > 1:
         yield Finding(
