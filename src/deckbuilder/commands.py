@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .config import DeckConfig
+from .config import DeckConfig, load_config
 from .errors import UsageProblem, UserError
 from .fsutil import atomic_write
 from .output import Line, diagnostic_lines, stats_lines
@@ -41,8 +41,8 @@ def build_package(config: DeckConfig, out: Path | None, strict: bool, options: O
     return [*lines, (f"wrote {path} ({len(report.cards)} cards)", False)], None
 
 
-def preview(config: DeckConfig, out: Path | None, mathjax: str | None) -> tuple[Outcome, Path, Path | None]:
-    """The first preview, and the target and MathJax folder for rebuilding it."""
+def preview(config: DeckConfig, out: Path | None, mathjax: str | None, watch: bool) -> Iterator[Outcome]:
+    """The preview site; with `watch`, written again (deck.toml read again) whenever a source changes."""
     from .preview.site import MATHJAX_HINT, find_mathjax
 
     if mathjax and find_mathjax(config, mathjax, only_explicit=True) is None:
@@ -51,7 +51,9 @@ def preview(config: DeckConfig, out: Path | None, mathjax: str | None) -> tuple[
     target = out or config.root / "dist" / "preview"
     ok, lines = preview_once(config, target, folder)
     warning = [] if folder else [(f"warning: {MATHJAX_HINT}", True)]
-    return (warning + lines, None if ok else 1), target, folder
+    yield warning + lines, None if ok or watch else 1
+    for _ in source_changes(config.root) if watch else ():
+        yield preview_once(load_config(config.root), target, folder)[1], None
 
 
 def assign_ids(config: DeckConfig) -> list[Line]:
@@ -126,7 +128,7 @@ def preview_once(config: DeckConfig, target: Path, mathjax: Path | None) -> tupl
     return True, [*lines, (f"wrote {index} ({len(report.rendered)} cards)", False)]
 
 
-def watch(root: Path) -> Iterator[None]:
+def source_changes(root: Path) -> Iterator[None]:
     """Yields each time a card, asset or deck.toml changes."""
     from .preview.site import source_state
 

@@ -1,19 +1,19 @@
 """Split a Markdown file into cards, recording where everything came from.
 
 Python-Markdown keeps no source positions, so this line-based splitter (aware of code fences
-and display math) is the only place that knows lines; every later diagnostic points here.
+and display math) is the only place that knows lines; every later diagnostic points here. It
+collects each card's lines into a `Draft`; `draft.py` turns a complete draft into a Card.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from ..fsutil import split_lines
-from ..model import Card, CardType, CodeBlock, Diagnostic, Location, error
-from .decode import MAX_CARD_CHARS
-from .metadata import Metadata, front_matter, parse_metadata
-from .spans import Block, blocks, fence_opener, find_spans
+from ..model import Card, CodeBlock, Diagnostic, Location, error
+from .draft import Draft, to_card
+from .metadata import front_matter, parse_metadata
+from .spans import Block, blocks, fence_opener
 
 CARD_HEADING = re.compile(r"^##(?:[ \t]+(.*)|[ \t]*)$")  # no lazy group before [ \t]*$: linear time
 TITLE_HEADING = re.compile(r"^#[ \t]+\S")
@@ -27,30 +27,16 @@ LOOKALIKE_HEADING = re.compile(r"^[\ufeff\u200b\u200c\u200d\u2060\u00a0\u3000 \t
 CHECK_INFO = "python check"
 
 
-@dataclass
-class _Draft:
-    """A card while its lines are being collected."""
-
-    heading: str
-    line: int
-    meta: Metadata = field(default_factory=Metadata)
-    has_meta: bool = False
-    body: list[str] = field(default_factory=list)
-    body_start: int = 0
-    back_index: int = -1
-    fold_index: int = -1
-    fold_label: str = ""
-    code: list[CodeBlock] = field(default_factory=list)
-
-
 class _Splitter:
+    """Takes the file line by line: a `## ` heading starts a draft, later lines go into its body."""
+
     def __init__(self, where: str, subdeck: str, file_tags: tuple[str, ...]) -> None:
         self.where = where
         self.subdeck = subdeck
         self.file_tags = file_tags
         self.problems: list[Diagnostic] = []
         self.cards: list[Card] = []
-        self.draft: _Draft | None = None
+        self.draft: Draft | None = None
         self.saw_title = False
         self.in_comment = False
 
@@ -75,84 +61,17 @@ class _Splitter:
 
     def start(self, heading: str, number: int) -> None:
         self.finish()
-        self.draft = _Draft(heading=heading, line=number, body_start=number + 1)
+        self.draft = Draft(heading=heading, line=number, body_start=number + 1)
 
     def finish(self) -> None:
+        """End the current draft, if any: its card (unless too long) and its problems."""
         draft, self.draft = self.draft, None
         if draft is None:
             return
-        where = self.loc(draft.line)
-        if not draft.heading:
-            self.problems.append(error(where, "empty question: the '## ' heading has no text"))
-        if not draft.has_meta:
-            self.problems.append(
-                error(where, "card has no metadata comment '<!-- id: ... -->' on the line after its heading")
-            )
-        elif not draft.meta.id:
-            self.problems.append(error(where, "card has no id (run 'deckbuilder ids' to assign one)"))
-        cloze = draft.meta.card_type is CardType.CLOZE
-        body = draft.body
-        back: list[str] = []
-        fold: list[str] = []
-        fold_start = 0
-        if draft.back_index >= 0:
-            body, back = draft.body[: draft.back_index], draft.body[draft.back_index + 1 :]
-            if not cloze:
-                self.problems.append(
-                    error(self.loc(draft.body_start + draft.back_index), "'<!-- back -->' is only for cloze cards")
-                )
-        if draft.fold_index >= 0:
-            fold_start = draft.fold_index + 1
-            fold_marker = self.loc(draft.body_start + draft.fold_index)
-            misplaced = cloze and not 0 <= draft.back_index < draft.fold_index
-            if misplaced:
-                self.problems.append(
-                    error(
-                        fold_marker,
-                        "in a cloze card '<!-- fold -->' goes after '<!-- back -->' (the text shows on both sides)",
-                    )
-                )
-            elif draft.back_index >= 0 and draft.fold_index > draft.back_index:
-                split = draft.fold_index - draft.back_index - 1
-                back, fold = back[:split], back[split + 1 :]
-            else:
-                body, fold = body[: draft.fold_index], body[draft.fold_index + 1 :]
-            if not misplaced and not "".join(fold).strip():
-                self.problems.append(error(fold_marker, "nothing below '<!-- fold -->': remove the marker"))
-        answer = "".join(body).strip("\n")
-        back_text, fold_text = "".join(back).strip("\n"), "".join(fold).strip("\n")
-        if not answer.strip() and draft.meta.card_type is CardType.BASIC:
-            self.problems.append(error(where, "empty answer"))
-        leading = _leading_blank_lines(body) if answer else 0
-        size = sum(len(line) for line in draft.body) + len(draft.heading)
-        if size > MAX_CARD_CHARS:  # Markdown's inline patterns are quadratic on some long paragraphs
-            self.problems.append(
-                error(
-                    where,
-                    f"card is {size} characters; the limit is {MAX_CARD_CHARS} (one card, one retrieval: split it)",
-                )
-            )
-            return
-        self.cards.append(
-            Card(
-                id=draft.meta.id,
-                subdeck=self.subdeck,
-                card_type=draft.meta.card_type,
-                question=draft.heading,
-                answer=answer,
-                back_extra=back_text,
-                syllabus=draft.meta.syllabus,
-                tags=tuple(dict.fromkeys(self.file_tags + draft.meta.tags)),
-                location=where,
-                answer_line=draft.body_start + leading,
-                back_extra_line=draft.body_start + draft.back_index + 1 if draft.back_index >= 0 else 0,
-                code_blocks=tuple(draft.code),
-                fold=fold_text,
-                fold_line=draft.body_start + fold_start + _leading_blank_lines(fold) if "".join(fold).strip() else 0,
-                fold_label=draft.fold_label,
-                spans=tuple(find_spans(text) for text in (draft.heading, answer, back_text, fold_text)),
-            )
-        )
+        card, problems = to_card(draft, self.where, self.subdeck, self.file_tags)
+        self.problems.extend(problems)
+        if card is not None:
+            self.cards.append(card)
 
     def body_line(self, text: str, number: int, code: bool = False) -> None:
         draft = self.draft
@@ -269,11 +188,6 @@ def _feed(splitter: _Splitter, text: str, number: int, hidden: bool = False, cod
         splitter.body_line("\n", number, code=True)
     else:
         splitter.body_line(text, number, code)
-
-
-def _leading_blank_lines(lines: list[str]) -> int:
-    text = "".join(lines)
-    return len(lines) - len(split_lines(text.lstrip("\n")))
 
 
 def _store_code(splitter: _Splitter, info: str, code: list[str], line: int, closing: str) -> None:
