@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,21 @@ ROOT = Path(__file__).resolve().parent.parent
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def own_cache_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Builds in tests (in-process and in subprocesses) sign their caches with a key of their own,
+    never the user's."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    home = tmp_path_factory.mktemp("xdg-cache")
+    os.environ["XDG_CACHE_HOME"] = str(home)
+    yield home / "deckbuilder"
+    if before is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
 
 DECK_TOML = """\
 title = "测试牌组"

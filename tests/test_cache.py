@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -15,6 +16,7 @@ import pytest
 
 from conftest import PNG_1X1, MakeProject
 from deckbuilder.cache import CACHE_DIR, CACHE_NAME
+from deckbuilder.trust import load_key, sign
 
 
 def build(root: Path, out: Path, *extra: str, workers: str = "1") -> subprocess.CompletedProcess[str]:
@@ -133,16 +135,18 @@ def test_unchanged_inputs_skip_the_build_and_repeat_its_warnings(make_project: M
     assert strict.returncode == 1
 
 
-def test_well_formed_but_wrong_parse_entries_are_misses(make_project: MakeProject, tmp_path: Path) -> None:
-    """Entries whose checksum matches but whose content has the wrong shape are rebuilt."""
-    from deckbuilder.cache import _checksum
-
+def test_well_formed_but_wrong_parse_entries_are_misses(
+    make_project: MakeProject, tmp_path: Path, own_cache_key: Path
+) -> None:
+    """Entries signed with the user's key but of the wrong shape are rebuilt (and never unpickled)."""
+    key = load_key(own_cache_key)
+    assert key is not None
     root = many_cards(make_project, 30)
     assert build(root, tmp_path / "cold", "--no-cache").returncode == 0
     assert build(root, tmp_path / "warm").returncode == 0
     db = root / CACHE_DIR / CACHE_NAME
     with sqlite3.connect(db) as conn:
-        (key,) = conn.execute("select key from parsed").fetchone()
+        (entry,) = conn.execute("select key from parsed").fetchone()
         marker = tmp_path / "pickle-ran"
         junks = [
             b'["not", "cards"]',
@@ -152,7 +156,8 @@ def test_well_formed_but_wrong_parse_entries_are_misses(make_project: MakeProjec
             pickle.dumps(Planted(marker)),  # a pickle would run code when loaded
         ]
         for junk in junks:
-            conn.execute("update parsed set value = ?, checksum = ? where key = ?", (junk, _checksum(key, junk), key))
+            signature = sign(key, entry.encode(), junk)
+            conn.execute("update parsed set value = ?, checksum = ? where key = ?", (junk, signature, entry))
             conn.commit()
             (root / CACHE_DIR / "last-build.json").unlink(missing_ok=True)
             result = build(root, tmp_path / "again")
@@ -169,24 +174,48 @@ class Planted:
         return (Path.touch, (self.marker,))
 
 
-def test_planted_render_entries_pass_the_final_check_or_are_misses(make_project: MakeProject, tmp_path: Path) -> None:
-    """Cached HTML is checked like fresh HTML: a planted entry with a valid checksum never ships."""
-    from deckbuilder.cache import _checksum
-
+@pytest.mark.parametrize("signer", ["sha256", "another key"])
+def test_planted_render_entries_are_misses(make_project: MakeProject, tmp_path: Path, signer: str) -> None:
+    """A render entry not signed with the user's key never ships, however valid it looks: a plain
+    checksum, or a signature made with a key of someone else's."""
     root = many_cards(make_project, 30)
     assert build(root, tmp_path / "cold", "--no-cache").returncode == 0
     assert build(root, tmp_path / "warm").returncode == 0
     db = root / CACHE_DIR / CACHE_NAME
-    evil = json.dumps(['<b onclick="alert(1)">x</b>', '<a href="javascript:alert(2)">y</a>', "", []]).encode()
+    evil = json.dumps(['<b onclick="alert(1)">x</b>', '<a href="javascript:alert(2)">y</a>', "", [], []]).encode()
+    other = load_key(tmp_path / "elsewhere")
+    assert other is not None
+
+    def signature(key: str) -> str:
+        if signer == "sha256":
+            return hashlib.sha256(key.encode() + b"\x1f" + evil).hexdigest()
+        return sign(other, key.encode(), evil)
+
     with sqlite3.connect(db) as conn:
         keys = [k for (k,) in conn.execute("select key from render")]
         conn.executemany(
-            "update render set value = ?, checksum = ? where key = ?", [(evil, _checksum(k, evil), k) for k in keys]
+            "update render set value = ?, checksum = ? where key = ?", [(evil, signature(k), k) for k in keys]
         )
         conn.commit()
     (root / CACHE_DIR / "last-build.json").unlink(missing_ok=True)
     assert build(root, tmp_path / "again").returncode == 0
     assert package(tmp_path / "again") == package(tmp_path / "cold")
+
+
+def test_a_planted_build_record_cannot_pass_off_a_package(make_project: MakeProject, tmp_path: Path) -> None:
+    """A record claiming the current inputs built a package the user's key never signed: the build runs."""
+    root = many_cards(make_project, 30)
+    out = tmp_path / "out"
+    assert build(root, out).returncode == 0
+    record_path = root / CACHE_DIR / "last-build.json"
+    stored = json.loads(record_path.read_text(encoding="utf-8"))
+    planted = b"not the deck"
+    (out / "mini-1.0.0.apkg").write_bytes(planted)
+    record = {**stored["record"], "sha256": hashlib.sha256(planted).hexdigest()}
+    record_path.write_text(json.dumps({"record": record, "signature": stored["signature"]}), encoding="utf-8")
+    again = build(root, out)
+    assert again.returncode == 0 and "wrote" in again.stdout, again.stdout
+    assert package(out) != planted
 
 
 def test_an_edit_is_seen_through_the_parse_cache(make_project: MakeProject, tmp_path: Path) -> None:
@@ -224,7 +253,7 @@ def test_fingerprint_follows_the_versions_of_the_output_libraries(monkeypatch: p
     """An upgraded Pygments (say) restyles code: the cache must not serve its old output."""
     import pygments
 
-    from deckbuilder import cache
+    from deckbuilder import cachekeys as cache
 
     cache.tool_fingerprint.cache_clear()
     before = cache.tool_fingerprint()

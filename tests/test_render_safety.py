@@ -269,10 +269,10 @@ def test_the_text_of_a_hidden_check_never_shows() -> None:
     from deckbuilder.render.safetynet import leftovers
 
     check = CodeBlock("python", "assert double(21) == 42\n", Location("x.md", 9), is_check=True)
-    assert leftovers("<p>assert double(21) == 42</p>", "", (check,)) == [
+    assert leftovers("<p>assert double(21) == 42</p>", (check,)) == [
         ("assert double(21) == 42", "the text of a hidden 'python check' block shows on the card")
     ]
-    assert leftovers("<p>别的文字</p>", "", (check,)) == []
+    assert leftovers("<p>别的文字</p>", (check,)) == []
 
 
 def test_the_render_stack_is_the_locked_one() -> None:

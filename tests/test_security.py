@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PNG_1X1, MakeProject
+from conftest import PNG_1X1, ROOT, MakeProject
 from deckbuilder.config import load_config
 from deckbuilder.pipeline import gather
 from deckbuilder.render.sanitize import sanitize, unsafe_html
@@ -286,3 +286,42 @@ def test_a_card_over_the_size_limit_is_an_error_and_not_rendered() -> None:
     assert [(p.location.line, p.message) for p in problems] == [
         (1, f"card is {size} characters; the limit is 8000 (one card, one retrieval: split it)")
     ]
+
+
+PLAIN_OR_NOT = [
+    '<p>文字 <span class="arithmatex">\\(x\\)</span> 与 <strong>要点</strong></p>',
+    "<p>\\(\\hr<b></b>ef{javascript:alert(1)}{x}\\)</p>",
+    "<p><code>\\href{x}{y}</code>\\href{javascript:1}{z}</p>",
+    '<div class="highlight"><pre><span></span><code><span class="line">\\href{a}{b}\n</span></code></pre></div>\\(x\\)',
+    "<code/>\\href{a}{b}",
+    "</code>\\href{a}{b}",
+    "<code><code>a</code>\\href{a}{b}</code>\\bbox{c}",
+    '<span class="nightMode">x</span>',
+    '<span class="k nightMode">x</span>',
+    '<span class="">x</span>',
+    "<p>&#92;href{javascript:alert(1)}{x} &bsol;style{a}{b}</p>",
+    '<p>a &lt; b class="card" &amp; \\(\\frac{1}{2}\\)</p>',
+    "<p>x</p><!-- \\href{a}{b} -->",
+    "<P>\\class{card}{x}</P>",
+    "<br/><br /><hr>\\cssId{a}{b}",
+    '<details class="fold"><summary>详解</summary>\n<p>\\(\\rule{500em}{1em}\\)</p>\n</details>',
+    "<b>\\</b>href{x}{y}",
+    '<td style="text-align: left;">x</td>',
+    '<a href="https://example.org">x</a>',
+    "<p>a < b \\href{x}{y}</p>",
+    '<span class="k"onclick="x">y</span>',
+    "<table><thead><tr><th>a</th></tr></thead><tbody><tr><td>\\(x\\)</td></tr></tbody></table>",
+]
+
+
+def test_the_parser_free_path_finds_what_the_parser_finds() -> None:
+    """unsafe_html skips the HTML parser on plain fragments: it must report exactly what the parser
+    reports, on tricky fragments and on every golden file."""
+    from deckbuilder.render.sanitize import _plain_text, parsed_findings
+
+    golden = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests/golden").glob("*.html"))]
+    fragments = PLAIN_OR_NOT + golden
+    for fragment in fragments:
+        assert unsafe_html(fragment, frozenset()) == parsed_findings(fragment, frozenset()), fragment
+    plain = [f for f in fragments if _plain_text(f) is not None]
+    assert len(plain) >= 12 and any(parsed_findings(f) for f in plain)  # the fast path ran, and found things

@@ -7,9 +7,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from .cache import CACHE_DIR, tool_fingerprint
+from .cache import CACHE_DIR
+from .cachekeys import tool_fingerprint
 from .config import DeckConfig
 from .fsutil import atomic_write
+from .trust import sign, verify
 
 
 def input_digest(config: DeckConfig) -> str:
@@ -27,18 +29,22 @@ class BuildRecord:
     """The last package written and what it was made from.
 
     `unchanged` lets a build skip rewriting a package whose inputs (after rendering) are equal;
-    `fresh` lets it skip the whole build when no input file changed since a clean build.
+    `fresh` lets it skip the whole build when no input file changed since a clean build. The
+    record is signed with the user's key: a planted one cannot pass a stale package off as built.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, secret: bytes) -> None:
         self.path = root / CACHE_DIR / "last-build.json"
+        self.secret = secret
 
     def _load(self) -> dict[str, object]:
         try:
-            record = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
             return {}
-        return record if isinstance(record, dict) else {}
+        if not isinstance(stored, dict) or not isinstance(record := stored.get("record"), dict):
+            return {}
+        return record if verify(self.secret, stored.get("signature"), _canonical(record)) else {}
 
     def _target_intact(self, record: dict[str, object], target: Path) -> bool:
         try:
@@ -76,5 +82,10 @@ class BuildRecord:
             self._write({**record, "inputs": inputs, "warnings": warnings})
 
     def _write(self, record: dict[str, object]) -> None:
+        stored = {"record": record, "signature": sign(self.secret, _canonical(record))}
         with contextlib.suppress(OSError):  # the record only saves time; the package is written
-            atomic_write(self.path, json.dumps(record, ensure_ascii=False).encode())
+            atomic_write(self.path, json.dumps(stored, ensure_ascii=False).encode())
+
+
+def _canonical(record: dict[str, object]) -> bytes:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True).encode()

@@ -19,6 +19,7 @@ from .config import ConfigError, DeckConfig, find_root, load_config
 from .errors import UsageProblem, UserError
 from .output import Line
 from .pipeline import Options
+from .trust import default_key_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,10 +62,16 @@ def config_of(project: str | None) -> DeckConfig:
 
 
 def options(no_cache: bool = False) -> Options:
-    """The environment is read here only: DECKBUILDER_WORKERS and SOURCE_DATE_EPOCH."""
+    """The environment is read here only: DECKBUILDER_WORKERS, SOURCE_DATE_EPOCH and XDG_CACHE_HOME."""
     workers, epoch = os.environ.get("DECKBUILDER_WORKERS", ""), os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     count = int(workers) if workers.isdigit() and int(workers) > 0 else os.cpu_count() or 1
-    return Options(use_cache=not no_cache, workers=count, now=int(epoch) if epoch.isdigit() else None)
+    xdg = Path(os.environ.get("XDG_CACHE_HOME", ""))
+    return Options(
+        use_cache=not no_cache,
+        workers=count,
+        now=int(epoch) if epoch.isdigit() else None,
+        key_dir=xdg / "deckbuilder" if xdg.is_absolute() else default_key_dir(),
+    )
 
 
 def out_path(out_dir: str | None) -> Path | None:

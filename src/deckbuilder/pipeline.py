@@ -17,7 +17,7 @@ from .apkg.retired import Retired, check_reuse, check_shipped, load_retired, not
 from .apkg.stamping import Stamper
 from .buildrecord import BuildRecord, input_digest
 from .cache import BuildCache
-from .check.design import design_findings
+from .check.design import duplicate_design
 from .check.syllabus import Question, load_syllabus
 from .check.validate import validate
 from .config import DeckConfig
@@ -26,6 +26,7 @@ from .model import Card, Location, RenderedCard, Report
 from .render.parallel import render_cards
 from .render.renderer import RenderContext
 from .source.files import parse_all
+from .trust import default_key_dir, load_key
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Options:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     now: int | None = None  # "now" for changed content (SOURCE_DATE_EPOCH); None: the clock
     releases: dict[str, int] | None = None  # released versions (git tags); None: the project's own
+    key_dir: Path = field(default_factory=default_key_dir)  # where the user's cache key lives
 
 
 @dataclass
@@ -57,12 +59,12 @@ class Project:
 
 
 @contextmanager
-def opened_cache(config: DeckConfig, use_cache: bool, writable: bool) -> Iterator[BuildCache | None]:
+def opened_cache(config: DeckConfig, options: Options, writable: bool) -> Iterator[BuildCache | None]:
     """The project's cache (read-only unless `writable`), flushed and closed afterwards."""
-    if not use_cache:
+    if not options.use_cache:
         yield None
         return
-    cache = BuildCache(config.root, writable=writable)
+    cache = BuildCache(config.root, load_key(options.key_dir), writable=writable)
     try:
         yield cache
     finally:
@@ -76,7 +78,7 @@ def ledger_path(config: DeckConfig) -> tuple[Path, str]:
 def check(config: DeckConfig, cards: list[Card], releases: dict[str, int]) -> Project:
     """The check stage: everything across cards (ids, syllabus, design, retired ids, ledger)."""
     questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
-    problems += validate(cards, questions) + design_findings(cards, config.design)
+    problems += validate(cards, questions) + duplicate_design(cards, config.design)
     retired_file, retired_rel = retired_path(config)
     retired, found = load_retired(retired_file, retired_rel)
     problems += found + check_reuse(cards, retired)
@@ -97,15 +99,19 @@ def check(config: DeckConfig, cards: list[Card], releases: dict[str, int]) -> Pr
 def gather(config: DeckConfig, options: Options | None = None, writable: bool = False) -> Project:
     """Parse, check and render every card; nothing is written (but the cache, if `writable`)."""
     options = options or Options()
-    with opened_cache(config, options.use_cache, writable) as cache:
+    with opened_cache(config, options, writable) as cache:
         parsed = parse_all(config, cache)
         releases = options.releases if options.releases is not None else released(config.root)
         project = check(config, parsed.cards, releases)
-        rendered = render_cards(RenderContext(config.root), parsed.cards, parsed.keys, cache, options.workers)
+        context = RenderContext(config.root, design=config.design)
+        rendered = render_cards(context, parsed.cards, parsed.keys, cache, options.workers)
     report = project.report
-    report.rendered = [card for card, _ in rendered]
+    report.rendered = [card for card, _, _ in rendered]
     report.diagnostics = sorted(
-        parsed.diagnostics + report.diagnostics + [d for _, found in rendered for d in found],
+        parsed.diagnostics
+        + report.diagnostics
+        + [d for _, _, design in rendered for d in design]
+        + [d for _, found, _ in rendered for d in found],
         key=lambda d: (d.location.path, d.location.line),
     )
     return project
@@ -128,7 +134,8 @@ def build(
     """Check everything; if clean, write the ledger, then the package. Nothing on error."""
     options = options or Options()
     target = out_dir / config.package_name
-    record = BuildRecord(config.root) if options.use_cache else None
+    secret = load_key(options.key_dir) if options.use_cache else None
+    record = BuildRecord(config.root, secret) if secret is not None else None
     inputs = input_digest(config) if record is not None and update_ledger and not strict else ""
     if inputs and record is not None and (warnings := record.fresh(inputs, target)) is not None:
         return target, Report(up_to_date=True, shown=warnings)

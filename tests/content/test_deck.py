@@ -6,15 +6,20 @@ from pathlib import Path
 
 from anki_support import import_package, open_collection
 from deckbuilder.config import load_config
-from deckbuilder.pipeline import build, gather
+from deckbuilder.pipeline import Options, build, gather
+from deckbuilder.render.sanitize import _plain_text, parsed_findings, unsafe_html
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_real_deck_is_strict_clean() -> None:
-    report = gather(load_config(ROOT)).report
+    report = gather(load_config(ROOT), Options(use_cache=False)).report
     assert [str(d) for d in report.errors(strict=True)] == []
     assert len(report.cards) > 0
+    # the shipped HTML takes the check's parser-free path, and that path agrees with the parser
+    fields = [f for r in report.rendered for f in (r.question_html, r.answer_html, r.back_extra_html) if f]
+    assert all(unsafe_html(f) == parsed_findings(f) for f in fields)
+    assert sum(_plain_text(f) is not None for f in fields) > len(fields) // 2
 
 
 def test_real_deck_builds_and_imports(tmp_path: Path) -> None:

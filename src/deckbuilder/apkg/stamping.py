@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..cache import tool_fingerprint
+from ..cachekeys import tool_fingerprint
 from ..config import DeckConfig
 from ..model import RenderedCard
 from .ledger import Entry, Ledger

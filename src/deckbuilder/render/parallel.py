@@ -1,5 +1,6 @@
-"""Render cards: cache hits read back, the rest rendered here or, when there are enough of them
-to pay for starting processes, in a pool of worker processes."""
+"""The per-card work: render each card and run its own design checks. Cache hits are read back,
+the rest done here or, when there are enough of them to pay for starting processes, in a pool of
+worker processes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from ..cache import BuildCache
+from ..cachekeys import render_key
+from ..check.design import card_design
 from ..errors import UserError
 from ..model import Card, Diagnostic, RenderedCard
 from .renderer import RenderContext, Renderer
@@ -20,7 +23,8 @@ PARALLEL_MIN = 300  # below this many cards to render, starting workers costs mo
 TASK = 100  # cards per task: results come back evenly and no worker holds many
 WORKERS_ENV = "DECKBUILDER_WORKERS"
 
-Result = tuple[RenderedCard, list[Diagnostic]]
+# A card's HTML, the problems rendering found, and its design findings.
+Result = tuple[RenderedCard, list[Diagnostic], list[Diagnostic]]
 
 
 class WorkerDied(UserError):
@@ -34,20 +38,21 @@ class WorkerDied(UserError):
 def render_cards(
     context: RenderContext, cards: list[Card], keys: list[str], cache: BuildCache | None, workers: int
 ) -> list[Result]:
-    """Every card's HTML and problems, in card order, the same whatever the cache holds or how
-    many workers ran. Clean renders are stored in the cache."""
+    """Every card's result, in card order, the same whatever the cache holds or how many workers
+    ran. Results without a render problem are stored in the cache."""
+    keys = [render_key(key, context.design) for key in keys] if cache is not None else keys
     hits = cache.get_many(cards, keys) if cache is not None else [None] * len(cards)
     misses = [card for card, hit in zip(cards, hits, strict=True) if hit is None]
     fresh = iter(_render(context, misses, workers))
     results: list[Result] = []
     for key, hit in zip(keys, hits, strict=True):
         if hit is not None:
-            results.append((hit, []))
+            results.append((hit[0], [], hit[1]))
             continue
-        rendered, problems = next(fresh)
+        rendered, problems, design = next(fresh)
         if cache is not None and not problems:
-            cache.put(rendered, key)
-        results.append((rendered, problems))
+            cache.put(rendered, design, key)
+        results.append((rendered, problems, design))
     return results
 
 
@@ -73,7 +78,7 @@ def _renderer(context: RenderContext) -> Renderer:
 
 def _render_batch(context: RenderContext, cards: list[Card]) -> list[Result]:
     renderer = _renderer(context)
-    return [renderer.render(card) for card in cards]
+    return [(*renderer.render(card), card_design(card, context.design)) for card in cards]
 
 
 def die_with_parent(parent: int) -> None:

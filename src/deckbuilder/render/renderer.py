@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,11 +15,12 @@ import markdown
 from pygments.lexers import get_all_lexers, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from ..config import DesignLimits
 from ..model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error, warning
 from .cloze import CLOZE_START
 from .dialect import CardDialect
 from .media import assets_problem, image_problem
-from .safetynet import leftovers
+from .safetynet import leftovers, source_problems
 from .sanitize import clean_field, unsafe_html
 from .texguard import math_problems, undefined_tex
 
@@ -53,8 +54,11 @@ PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
 
 @dataclass(frozen=True)
 class RenderContext:
+    """What the per-card work needs besides the card."""
+
     root: Path
     assets_dir: str = "assets"
+    design: DesignLimits = field(default_factory=DesignLimits)
 
 
 class Renderer:
@@ -85,10 +89,12 @@ class Renderer:
             (card.back_extra, card.back_extra_line),
             (card.fold, card.fold_line),
         )
-        for text, line in sources:
+        for (text, line), spans in zip(sources, card.spans or [None] * 4, strict=True):
             where = Location(card.location.path, line)
             rendered, found = self.convert(text, cloze, where) if text.strip() else ("", [])
             problems += found + check_math(rendered, text, where)
+            for needle, message in source_problems(text, spans):
+                problems.append(error(Location(where.path, _locate([(text, line)], needle)), message))
             fields.append(rendered)
         question = fields[0]
         if m := PARAGRAPH.match(question):
@@ -110,8 +116,7 @@ class Renderer:
         # images, classes and TeX that MathJax would find. nh3 then cleans it as a last guard.
         names = frozenset(media) | refused
         for fragment, origin in zip(shipped, origins, strict=True):
-            source = "\n".join(text for text, _ in origin)
-            for needle, message in leftovers(fragment, source, card.checks) if source else ():
+            for needle, message in leftovers(fragment, card.checks) if fragment else ():
                 problems.append(error(Location(card.location.path, _locate(origin, needle)), message))
             seen: dict[str, int] = {}
             for needle, message in unsafe_html(fragment, names):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from ..model import CodeBlock
+from ..model import CodeBlock, Span
 from ..source.spans import blank, find_spans
 
 RENDERED_MATH = re.compile(r'<(span|div) class="arithmatex">.*?</\1>', re.S)
@@ -26,7 +26,8 @@ def visible_text(fragment: str) -> str:
     return html.unescape(TAG.sub(" ", text))
 
 
-def leftovers(fragment: str, source: str, checks: tuple[CodeBlock, ...] = ()) -> list[tuple[str, str]]:
+def leftovers(fragment: str, checks: tuple[CodeBlock, ...] = ()) -> list[tuple[str, str]]:
+    """Markup a field's HTML shows as text."""
     text = visible_text(fragment)
     found: list[tuple[str, str]] = []
     if "$$" in text:
@@ -48,7 +49,12 @@ def leftovers(fragment: str, source: str, checks: tuple[CodeBlock, ...] = ()) ->
         probe = next((line.strip() for line in block.source.split("\n") if len(line.strip()) >= 12), "")
         if probe and probe in text:
             found.append((probe, "the text of a hidden 'python check' block shows on the card"))
-    return found + table_problems(source) + div_problems(source)
+    return found
+
+
+def source_problems(source: str, spans: tuple[Span, ...] | None = None) -> list[tuple[str, str]]:
+    """Shapes in one field's Markdown that render as something else than meant."""
+    return table_problems(source) + div_problems(source, spans)
 
 
 def _cells(row: str) -> int:
@@ -60,7 +66,7 @@ def table_problems(source: str) -> list[tuple[str, str]]:
     """A row with another number of cells than its header loses or invents cells."""
     found: list[tuple[str, str]] = []
     header = 0
-    for line in source.split("\n"):
+    for line in source.split("\n") if "|" in source else ():
         if not TABLE_ROW.match(line):
             header = 0
             continue
@@ -75,11 +81,13 @@ def table_problems(source: str) -> list[tuple[str, str]]:
     return found
 
 
-def div_problems(source: str) -> list[tuple[str, str]]:
+def div_problems(source: str, spans: tuple[Span, ...] | None = None) -> list[tuple[str, str]]:
     """An unclosed <div> turns the rest of the field into raw HTML: Markdown stops there."""
+    if "<div" not in source.lower():
+        return []
     depth = 0
     opener = ""
-    for m in DIV.finditer(blank(source, find_spans(source))):
+    for m in DIV.finditer(blank(source, find_spans(source) if spans is None else spans)):
         if m.group(1):
             depth -= 1
         else:

@@ -6,7 +6,9 @@ error at its line (never a silent fix), and every field also passes through nh3 
 
 from __future__ import annotations
 
+import html
 import re
+from functools import lru_cache
 from html.parser import HTMLParser
 
 import nh3
@@ -106,11 +108,53 @@ class _Finder(HTMLParser):
             self.text.append(data)
 
 
+# The HTML our renderer writes for nearly every field: allowed tags, lower case, whose only
+# attribute is a class of plain words, and text without "<". A browser reads such a fragment as
+# exactly these tags (no "<" opens a comment, a raw-text element or anything else), so it needs
+# no parser: only the classes and the TeX in its text are left to check.
+PLAIN_TAG = re.compile(
+    r"<(/?)(" + "|".join(sorted(ALLOWED_TAGS - {"a", "img"}, key=len, reverse=True)) + r')(?: class="([\w -]*)")? ?/?>'
+)
+CLASS_VALUE = re.compile(r' class="([\w -]*)"')
+PLAIN_FRAGMENT = re.compile(r"(?:[^<]++|" + PLAIN_TAG.pattern + r")*+")  # possessive: linear time
+
+
+def _plain_text(fragment: str) -> list[str] | None:
+    """The text outside code of a fragment of plain tags with allowed classes (none when it cannot
+    hold TeX), else None."""
+    if not PLAIN_FRAGMENT.fullmatch(fragment):
+        return None
+    # (text that looks like a class attribute is checked too: it only sends the fragment to the parser)
+    if not all(ALLOWED_CLASSES.issuperset(value.split()) for value in set(CLASS_VALUE.findall(fragment))):
+        return None
+    if "\\" not in fragment and "&" not in fragment:
+        return []  # no TeX macro without a backslash (written, or as an entity)
+    text: list[str] = []
+    depth, position = 0, 0
+    for m in PLAIN_TAG.finditer(fragment):
+        if not depth:
+            text.append(fragment[position : m.start()])
+        closing, tag, _ = m.groups()
+        if tag in RAW_TEXT and not m.group(0).endswith("/>"):
+            depth = max(0, depth - 1) if closing else depth + 1
+        position = m.end()
+    if not depth:
+        text.append(fragment[position:])
+    return text
+
+
 def unsafe_html(fragment: str, media: frozenset[str] | None = None) -> list[tuple[str, str]]:
     """(needle, message) for everything in a field's final HTML that a card may not ship.
 
     TeX is looked for in all text outside code, joined across tags as MathJax joins it.
     """
+    if (plain := _plain_text(fragment)) is not None:
+        return forbidden_tex(html.unescape("".join(plain)))
+    return parsed_findings(fragment, media)
+
+
+def parsed_findings(fragment: str, media: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """`unsafe_html` by a full HTML parser: any fragment, with a message for each problem."""
     finder = _Finder(media)
     finder.feed(fragment)
     finder.close()
@@ -144,15 +188,16 @@ ATTRIBUTE = re.compile(r"""([^\s"'=<>/]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`
 
 def structure(fragment: str) -> list[str]:
     """The elements and attribute names of an HTML fragment, however it is serialised."""
-    found: list[str] = []
-    for closing, name, attributes in TAG.findall(fragment):
-        name = name.lower()
-        if closing:
-            if name not in VOID:  # `<br>` and `<br />` are the same element
-                found.append("/" + name)
-        else:
-            found.append(" ".join([name, *sorted(a.lower() for a in ATTRIBUTE.findall(attributes))]))
-    return found
+    return [shape for shape in map(_shape, TAG.findall(fragment)) if shape]
+
+
+@lru_cache(maxsize=4096)  # code is mostly the same few dozen token spans
+def _shape(tag: tuple[str, str, str]) -> str:
+    closing, name, attributes = tag
+    name = name.lower()
+    if closing:
+        return "" if name in VOID else "/" + name  # `<br>` and `<br />` are the same element
+    return " ".join([name, *sorted(a.lower() for a in ATTRIBUTE.findall(attributes))])
 
 
 def clean_field(fragment: str) -> tuple[str, bool]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..cache import BuildCache, Parsed, card_key, source_key
+from ..cache import BuildCache, Parsed
+from ..cachekeys import card_key, source_key
 from ..config import DeckConfig
 from ..model import Card, Diagnostic, Location, SourceFile, did_you_mean, error, warning
 from .decode import decode
