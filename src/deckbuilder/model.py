@@ -14,7 +14,7 @@ class Severity(enum.Enum):
     NOTE = "note"  # advice that never fails a build, even with --strict
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A place in a source file; `path` is relative to the project root when possible."""
 
@@ -25,7 +25,7 @@ class Location:
         return f"{self.path}:{self.line}" if self.line else self.path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     location: Location
     severity: Severity
@@ -54,7 +54,7 @@ class CardType(enum.Enum):
     CLOZE = "cloze"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CodeBlock:
     """A fenced code block of a card; `check` blocks are hidden from the learner."""
 
@@ -64,7 +64,7 @@ class CodeBlock:
     is_check: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     kind: str  # "fence", "code" (inline) or "math"
     start: int  # offsets in the field's text: the whole span, delimiters included
@@ -74,7 +74,7 @@ class Span:
     line: int  # the line (0-based, within the field) where the span starts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     id: str
     subdeck: str
@@ -115,7 +115,7 @@ class Card:
         return tuple(b for b in self.code_blocks if b.is_check)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     """One parsed Markdown file."""
 
@@ -125,7 +125,7 @@ class SourceFile:
     cards: tuple[Card, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedCard:
     card: Card
     question_html: str

@@ -113,7 +113,16 @@ def diagnostic_from(value: Any) -> Diagnostic:
     return Diagnostic(location_from(value[0]), severity, _text(value[2]))
 
 
+SPAN_KINDS = frozenset({"fence", "code", "math"})
+
+
 def _span(value: Any) -> Span:
-    if not isinstance(value, list) or len(value) != 6 or value[0] not in ("fence", "code", "math"):
+    # `type(...) is int` also refuses bools; thousands of spans a deck, so one test for all
+    if not (
+        type(value) is list
+        and len(value) == 6
+        and value[0] in SPAN_KINDS
+        and all(type(v) is int and v >= 0 for v in value[1:])
+    ):
         raise Malformed("expected a span")
-    return Span(value[0], *(_number(v) for v in value[1:]))
+    return Span(*value)

@@ -8,12 +8,13 @@ import html
 import io
 import itertools
 import json
+import shutil
 import sqlite3
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import genanki
 
@@ -160,16 +161,24 @@ def package_bytes(config: DeckConfig, stamper: Stamped, only_subdeck: str | None
 
 
 def _zip(database: Path, media: dict[str, Path]) -> bytes:
-    """Entries in a fixed order with fixed times (1980-01-01): no build time leaks into the bytes."""
+    """Entries in a fixed order with fixed times (1980-01-01): no build time leaks into the bytes.
+    Files are streamed in (the collection is the biggest thing a build holds otherwise)."""
     names = sorted(media)
-    entries: list[tuple[str, bytes]] = [("collection.anki2", database.read_bytes())]
-    entries.append(("media", json.dumps({str(i): n for i, n in enumerate(names)}).encode()))
-    entries += [(str(i), media[n].read_bytes()) for i, n in enumerate(names)]
+    listing = io.BytesIO(json.dumps({str(i): n for i, n in enumerate(names)}).encode())
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
+        sources: list[tuple[str, Path | io.BytesIO]] = [("collection.anki2", database), ("media", listing)]
+        for name, source in sources + [(str(i), media[n]) for i, n in enumerate(names)]:
             info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o100644 << 16
-            archive.writestr(info, data)
+            with archive.open(info, "w") as entry, _opened(source) as data:
+                shutil.copyfileobj(data, entry, CHUNK)
     return buffer.getvalue()
+
+
+CHUNK = 1 << 20
+
+
+def _opened(source: Path | io.BytesIO) -> contextlib.AbstractContextManager[BinaryIO]:
+    return source.open("rb") if isinstance(source, Path) else contextlib.nullcontext(source)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain
 
 from ..config import DesignLimits
 from ..model import Card, CardType, Diagnostic, Location, Severity, Span
 from ..source.spans import blank, bodies, find_spans
+from .duplicates import similar_pairs
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*")
@@ -27,9 +26,6 @@ QUESTION_MARK = re.compile(r"[?？]")
 CROSS_REFERENCE = re.compile(
     r"[上下前后]一张|[上下前后]一题|见[上下]文?|如上[一张所题]|上面那张|下面那张|另一张卡|其他卡片?"
 )
-SHINGLE = 3
-RARE = 8  # a shingle in more cards than this is a stock phrase, not a sign of a duplicate
-NOT_WORD = re.compile(r"\W+")
 
 
 @dataclass(frozen=True)
@@ -188,74 +184,22 @@ def _cloze_giveaways(card: Card) -> Iterator[Finding]:
                 break
 
 
-def _plain(text: str) -> str:
-    return NOT_WORD.sub("", MARKUP.sub(" ", text))
-
-
-def _shingles(plain: str) -> set[str]:
-    return {plain[i : i + SHINGLE] for i in range(len(plain) - SHINGLE + 1)}
-
-
-# About a quarter of the shingles, chosen the same way for every card (by the code of the middle
-# character), so that two alike cards keep alike samples: enough to find candidates in little
-# memory. One regex finds them all at C speed (overlapping, by a lookahead).
-SAMPLED = re.compile(
-    "(?=(.[" + "".join(re.escape(chr(c)) for c in range(0, 0x10000, 4) if not 0xD800 <= c < 0xE000) + "].))", re.S
-)
-
-
-def _sample(plain: str) -> set[str]:
-    return set(SAMPLED.findall(plain))
-
-
-def _candidate_sample(plain: str) -> set[str]:
-    """The sample of a text with at least 12 different shingles (a sample that big proves it
-    without making them all), else nothing: a text that short cannot be called a duplicate."""
-    sample = _sample(plain)
-    return sample if len(sample) >= 12 or len(_shingles(plain)) >= 12 else set()
+def card_design(card: Card, limits: DesignLimits) -> list[Diagnostic]:
+    """One card's findings: everything but duplicates (they need the other cards)."""
+    return [] if card.retired_in else [diagnostic(f, limits) for f in card_findings(card, limits)]
 
 
 def near_duplicates(cards: list[Card], threshold: float) -> Iterator[tuple[Card, Card, float]]:
-    """Pairs whose recall parts share most of their 3-character shingles (Jaccard).
-
-    Candidates come from sampled shingles that few cards share: one that many cards have (a stock
-    phrase) says nothing about duplication, and following it would make the search quadratic. Each
-    candidate pair is then compared on all its shingles.
-    """
-    plains = [_plain(recall_text(card)) for card in cards]
-    samples = [_candidate_sample(plain) for plain in plains]
-    rare_anywhere = {shingle for shingle, n in Counter(chain.from_iterable(samples)).items() if n <= RARE}
-    postings: dict[str, list[int]] = defaultdict(list)
-    whole: dict[int, set[str]] = {}
-    for index, sample in enumerate(samples):
-        shared: dict[int, int] = defaultdict(int)
-        rare = sample & rare_anywhere
-        for shingle in rare:
-            for other in postings[shingle]:
-                shared[other] += 1
-            postings[shingle].append(index)
-        # a pair this alike shares most of its rare shingles too
-        candidates = [o for o, count in shared.items() if count >= threshold * len(rare) / 2]
-        mine = _shingles(plains[index]) if candidates else set()
-        for other in candidates:
-            if other not in whole:
-                whole[other] = _shingles(plains[other])
-            theirs = whole[other]
-            common = len(mine & theirs)
-            similarity = common / (len(mine) + len(theirs) - common)
-            if similarity >= threshold:
-                yield cards[other], cards[index], similarity
-
-
-def card_design(card: Card, limits: DesignLimits) -> list[Diagnostic]:
-    """One card's findings: everything but duplicates (they need the other cards)."""
-    return [] if card.retired_in else [_diagnostic(f, limits) for f in card_findings(card, limits)]
+    """Pairs of cards whose recall parts nearly repeat each other (Markdown markup aside)."""
+    texts = [MARKUP.sub(" ", recall_text(card)) for card in cards]
+    for first, second, similarity in similar_pairs(texts, threshold):
+        yield cards[first], cards[second], similarity
 
 
 def duplicate_design(cards: Iterable[Card], limits: DesignLimits) -> list[Diagnostic]:
     live = [card for card in cards if not card.retired_in]
     return [
-        _diagnostic(
+        diagnostic(
             Finding(
                 second,
                 second.answer_line or second.location.line,
@@ -274,6 +218,6 @@ def design_findings(cards: Iterable[Card], limits: DesignLimits) -> list[Diagnos
     return [d for card in cards for d in card_design(card, limits)] + duplicate_design(cards, limits)
 
 
-def _diagnostic(f: Finding, limits: DesignLimits) -> Diagnostic:
+def diagnostic(f: Finding, limits: DesignLimits) -> Diagnostic:
     severity = Severity.WARNING if f.card.subdeck in limits.enforce else Severity.NOTE
     return Diagnostic(Location(f.card.location.path, f.line), severity, f"design: {f.message}")

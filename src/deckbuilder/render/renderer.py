@@ -6,23 +6,20 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import markdown
-from pygments.lexers import get_all_lexers, get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from ..config import DesignLimits
-from ..model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error, warning
+from ..model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error
 from .cloze import CLOZE_START
 from .dialect import CardDialect
+from .fieldcheck import check_code_languages, check_math, locate
 from .media import assets_problem, image_problem
 from .safetynet import leftovers, source_problems
 from .sanitize import clean_field, unsafe_html
-from .texguard import math_problems, undefined_tex
 
 RENDERER_VERSION = "1"
 
@@ -46,8 +43,6 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
 }
 # Private-use characters stand in for cloze markers while Markdown and Pygments run, so that
 # neither can split or escape them.
-INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
-BLOCK_MATH = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
 IMG_SRC = re.compile(r"""(<img\b[^>]*?\bsrc\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)""", re.I)
 PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.S)
 
@@ -94,7 +89,7 @@ class Renderer:
             rendered, found = self.convert(text, cloze, where) if text.strip() else ("", [])
             problems += found + check_math(rendered, text, where)
             for needle, message in source_problems(text, spans):
-                problems.append(error(Location(where.path, _locate([(text, line)], needle)), message))
+                problems.append(error(Location(where.path, locate([(text, line)], needle)), message))
             fields.append(rendered)
         question = fields[0]
         if m := PARAGRAPH.match(question):
@@ -117,11 +112,11 @@ class Renderer:
         names = frozenset(media) | refused
         for fragment, origin in zip(shipped, origins, strict=True):
             for needle, message in leftovers(fragment, card.checks) if fragment else ():
-                problems.append(error(Location(card.location.path, _locate(origin, needle)), message))
+                problems.append(error(Location(card.location.path, locate(origin, needle)), message))
             seen: dict[str, int] = {}
             for needle, message in unsafe_html(fragment, names):
                 nth = seen[needle] = seen.get(needle, -1) + 1
-                problems.append(error(Location(card.location.path, _locate(origin, needle, nth)), message))
+                problems.append(error(Location(card.location.path, locate(origin, needle, nth)), message))
         cleaned: list[str] = []
         for fragment in shipped:
             result, changed = clean_field(fragment)
@@ -151,7 +146,7 @@ class Renderer:
 
         def replace(m: re.Match[str]) -> str:
             src = html.unescape(m.group(2).strip("\"'"))
-            where = Location(card.location.path, _locate(origin, src))
+            where = Location(card.location.path, locate(origin, src))
             target = (source_dir / src).resolve()
             if not target.exists() and (source_dir / unquote(src)).exists():
                 target = (source_dir / unquote(src)).resolve()  # GitHub writes a space in a file name as %20
@@ -202,76 +197,3 @@ def join_fold(recall: str, fold: str, label: str) -> str:
     """The recall part, then the fold: a `<details>` element, closed until the learner opens it."""
     summary = html.escape(label or FOLD_LABEL)
     return f'{recall}\n<details class="fold"><summary>{summary}</summary>\n{fold}\n</details>'.lstrip("\n")
-
-
-def _locate(origin: list[tuple[str, int]], needle: str, nth: int = 0) -> int:
-    """The source line of the `nth` line holding `needle` in a field made from these (text, first
-    line) parts: the same problem twice is reported at each of its lines."""
-    probe = needle.strip().split("\n")[0].lower()
-    if probe:
-        hits = [
-            line + offset
-            for text, line in origin
-            for offset, row in enumerate(text.split("\n"))
-            if probe in row.lower()
-        ]
-        if hits:
-            return hits[min(nth, len(hits) - 1)]
-    return origin[0][1]
-
-
-def _source_line(text: str, first_line: int, needle: str, default: int | None = None) -> int:
-    """The line of `text` (which starts at `first_line`) holding the first line of `needle`.
-
-    Falls back to `default`, or to `first_line` when no default is given.
-    """
-    stripped = needle.strip()
-    probe = stripped.split("\n")[0].lower() if stripped else ""
-    if probe:
-        for offset, line in enumerate(text.split("\n")):
-            if probe in line.lower():
-                return first_line + offset
-    return first_line if default is None else default
-
-
-@lru_cache(maxsize=1)
-def known_languages() -> list[str]:
-    return sorted({alias for _, aliases, _, _ in get_all_lexers() for alias in aliases})
-
-
-@lru_cache(maxsize=256)
-def known_language(name: str) -> bool:
-    try:
-        get_lexer_by_name(name)
-    except ClassNotFound:
-        return False
-    return True
-
-
-def check_code_languages(card: Card) -> list[Diagnostic]:
-    problems: list[Diagnostic] = []
-    for block in card.code_blocks:
-        if block.is_check:
-            continue
-        if not block.language:
-            problems.append(warning(block.location, "code block has no language (write ```text for plain text)"))
-            continue
-        if not known_language(block.language):
-            hint = did_you_mean(block.language.lower(), known_languages())
-            problems.append(error(block.location, f"unknown code language '{block.language}'{hint}"))
-    return problems
-
-
-def check_math(rendered: str, source: str, where: Location) -> list[Diagnostic]:
-    problems: list[Diagnostic] = []
-    for pattern in (INLINE_MATH, BLOCK_MATH):
-        for m in pattern.finditer(rendered):
-            tex = m.group(1)
-            if "&" in tex:
-                tex = html.unescape(tex)
-            line = _source_line(source, where.line, tex)
-            for message in math_problems(tex):
-                problems.append(error(Location(where.path, line), f"{message}: '{tex.strip()[:60]}'"))
-            for needle, message in undefined_tex(tex):
-                problems.append(error(Location(where.path, _source_line(source, where.line, needle, line)), message))
-    return problems

@@ -10,6 +10,7 @@ the safety net and the dialect read them instead of scanning with rules of their
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..model import Span
@@ -23,6 +24,7 @@ INLINE = re.compile(
     r"|(?P<ticks>`+)(?P<span>.+?)(?P=ticks)"
 )
 MATH_GROUPS = ("display", "bracket", "paren", "inline")
+OPENING_CHARS = re.compile(r"[`~$]|\\\[")  # a line without any of these opens no block
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ def blocks(lines: list[str]) -> list[Block]:
     index = 0
     while index < len(lines):
         content = lines[index].rstrip("\r\n")
+        if not OPENING_CHARS.search(content):  # most lines: nothing can open here
+            index += 1
+            continue
         if (m := fence_opener(content)) is not None:
             char, length = m.group("fence")[0], len(m.group("fence"))
             last = next((j for j in range(index + 1, len(lines)) if _closes_fence(lines[j], char, length)), None)
@@ -87,7 +92,7 @@ def find_spans(text: str) -> tuple[Span, ...]:
     found: list[Span] = []
     position = 0
     for block in blocks(lines):
-        found += _inline(text, position, starts[block.first])
+        found += _inline(text, position, starts[block.first], starts)
         last = block.last if block.last is not None else len(lines) - 1
         opening = QUOTE.sub(lambda m: " " * len(m.group(0)), lines[block.first])  # quote marks are not the span
         start = starts[block.first] + len(opening) - len(opening.lstrip())
@@ -102,16 +107,17 @@ def find_spans(text: str) -> tuple[Span, ...]:
             end = body_end + len(closer) if block.last is not None else end
         found.append(Span(block.kind, start, end, body_start, body_end, block.first))
         position = starts[last + 1] if last + 1 < len(starts) else len(text)
-    found += _inline(text, position, len(text))
+    found += _inline(text, position, len(text), starts)
     return tuple(found)
 
 
-def _inline(text: str, start: int, end: int) -> list[Span]:
+def _inline(text: str, start: int, end: int, starts: list[int]) -> list[Span]:
     found: list[Span] = []
     for m in INLINE.finditer(text, start, end):
         group = next(g for g in (*MATH_GROUPS, "span") if m.group(g) is not None)
         kind = "math" if group in MATH_GROUPS else "code"
-        found.append(Span(kind, m.start(), m.end(), m.start(group), m.end(group), text.count("\n", 0, m.start())))
+        line = bisect_right(starts, m.start()) - 1
+        found.append(Span(kind, m.start(), m.end(), m.start(group), m.end(group), line))
     return found
 
 
