@@ -127,6 +127,14 @@ class BuildCache:
 
     # Rendered cards
 
+    def has_renders(self) -> bool:
+        if self.conn is None:
+            return False
+        try:
+            return self.conn.execute("select 1 from render limit 1").fetchone() is not None
+        except sqlite3.Error:
+            return False
+
     def get_many(self, cards: list[Card], keys: list[str]) -> list[Hit | None]:
         """Cached renders and design findings for `cards`, in order; one query per few hundred cards."""
         rows = self._rows("render", keys)

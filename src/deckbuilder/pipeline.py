@@ -23,7 +23,7 @@ from .check.validate import validate
 from .config import DeckConfig
 from .fsutil import atomic_write
 from .model import Card, Location, RenderedCard, Report
-from .render.parallel import render_cards
+from .render.parallel import PARALLEL_MIN, Rendering, Workers
 from .render.renderer import RenderContext
 from .source.files import parse_all
 from .trust import default_key_dir, load_key
@@ -99,12 +99,15 @@ def check(config: DeckConfig, cards: list[Card], releases: dict[str, int]) -> Pr
 def gather(config: DeckConfig, options: Options | None = None, writable: bool = False) -> Project:
     """Parse, check and render every card; nothing is written (but the cache, if `writable`)."""
     options = options or Options()
-    with opened_cache(config, options, writable) as cache:
+    context = RenderContext(config.root, design=config.design)
+    with opened_cache(config, options, writable) as cache, Workers(options.workers) as workers:
+        if options.workers > 1 and renders_many(config, cache):
+            workers.start(context, options.workers)  # they get ready while the files are parsed
         parsed = parse_all(config, cache)
         releases = options.releases if options.releases is not None else released(config.root)
-        project = check(config, parsed.cards, releases)
-        context = RenderContext(config.root, design=config.design)
-        rendered = render_cards(context, parsed.cards, parsed.keys, cache, options.workers)
+        rendering = Rendering(context, parsed.cards, parsed.keys, cache, workers)
+        project = check(config, parsed.cards, releases)  # while the workers render
+        rendered = rendering.results()
     report = project.report
     report.rendered = [card for card, _, _ in rendered]
     report.diagnostics = sorted(
@@ -115,6 +118,18 @@ def gather(config: DeckConfig, options: Options | None = None, writable: bool = 
         key=lambda d: (d.location.path, d.location.line),
     )
     return project
+
+
+def renders_many(config: DeckConfig, cache: BuildCache | None) -> bool:
+    """Before parsing, a guess: will this build render enough cards to need worker processes?
+    (Nothing cached, and card files big enough. A wrong guess costs time, never output.)"""
+    if cache is not None and cache.has_renders():
+        return False
+    files = config.cards_path.rglob("*.md") if config.cards_path.is_dir() else ()
+    return sum(path.stat().st_size for path in files) >= PARALLEL_MIN * CARD_BYTES
+
+
+CARD_BYTES = 1200  # Markdown bytes of a card, about (most cards of the deck take more)
 
 
 def stamp(project: Project, now: int | None) -> Stamper:

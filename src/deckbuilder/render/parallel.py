@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from ..cache import BuildCache
@@ -35,45 +35,84 @@ class WorkerDied(UserError):
         )
 
 
-def render_cards(
-    context: RenderContext, cards: list[Card], keys: list[str], cache: BuildCache | None, workers: int
-) -> list[Result]:
-    """Every card's result, in card order, the same whatever the cache holds or how many workers
-    ran. Results without a render problem are stored in the cache."""
-    keys = [render_key(key, context.design) for key in keys] if cache is not None else keys
-    hits = cache.get_many(cards, keys) if cache is not None else [None] * len(cards)
-    misses = [card for card, hit in zip(cards, hits, strict=True) if hit is None]
-    fresh = iter(_render(context, misses, workers))
-    results: list[Result] = []
-    for key, hit in zip(keys, hits, strict=True):
-        if hit is not None:
-            results.append((hit[0], [], hit[1]))
-            continue
-        rendered, problems, design = next(fresh)
-        if cache is not None and not problems:
-            cache.put(rendered, design, key)
-        results.append((rendered, problems, design))
-    return results
+class Workers:
+    """Render worker processes: started when first needed, or early (`start`) to be ready by the
+    time parsing is done; stopped on exit."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def start(self, context: RenderContext, count: int) -> ProcessPoolExecutor:
+        if self.pool is None:
+            # spawn, not fork: a worker need not carry a copy of the whole parsed deck
+            spawn = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(
+                count, mp_context=spawn, initializer=die_with_parent, initargs=(os.getpid(),)
+            )
+            for _ in range(count):  # each spawns a process that gets its converter ready
+                self.pool.submit(_warm, context)
+        return self.pool
 
 
-def _render(context: RenderContext, cards: list[Card], workers: int) -> list[Result]:
-    count = max(1, min(workers, len(cards) // PARALLEL_MIN))
-    if count == 1:
-        return _render_batch(context, cards)
-    tasks = [cards[i : i + TASK] for i in range(0, len(cards), TASK)]
-    # spawn, not fork: a worker need not carry a copy of the whole parsed deck
-    spawn = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(count, mp_context=spawn, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-            return [result for batch in pool.map(_render_batch, [context] * len(tasks), tasks) for result in batch]
-    except BrokenProcessPool:
-        raise WorkerDied() from None
+class Rendering:
+    """Cards being rendered. Cache hits are read at once; the misses go to the workers (when there
+    are enough of them to pay for starting processes, or the workers are running already), which
+    render while the caller does something else. `results()` waits for them and is the same
+    whatever the cache held or how many workers ran; results without a render problem are stored
+    in the cache."""
+
+    def __init__(
+        self, context: RenderContext, cards: list[Card], keys: list[str], cache: BuildCache | None, workers: Workers
+    ) -> None:
+        self.context, self.cache = context, cache
+        self.keys = [render_key(key, context.design) for key in keys] if cache is not None else keys
+        self.hits = cache.get_many(cards, self.keys) if cache is not None else [None] * len(cards)
+        self.misses = [card for card, hit in zip(cards, self.hits, strict=True) if hit is None]
+        self.tasks: list[Future[list[Result]]] = []
+        count = min(workers.size, len(self.misses) // PARALLEL_MIN)
+        if count > 1 or (workers.pool is not None and len(self.misses) > TASK):
+            pool = workers.start(context, count)
+            batches = [self.misses[i : i + TASK] for i in range(0, len(self.misses), TASK)]
+            try:
+                self.tasks = [pool.submit(_render_batch, context, batch) for batch in batches]
+            except BrokenProcessPool:  # a worker started early died already
+                raise WorkerDied() from None
+
+    def results(self) -> list[Result]:
+        try:
+            done = [r for task in self.tasks for r in task.result()] if self.tasks else None
+        except BrokenProcessPool:
+            raise WorkerDied() from None
+        fresh = iter(done if done is not None else _render_batch(self.context, self.misses))
+        results: list[Result] = []
+        for key, hit in zip(self.keys, self.hits, strict=True):
+            if hit is not None:
+                results.append((hit[0], [], hit[1]))
+                continue
+            rendered, problems, design = next(fresh)
+            if self.cache is not None and not problems:
+                self.cache.put(rendered, design, key)
+            results.append((rendered, problems, design))
+        return results
 
 
 @functools.lru_cache(maxsize=1)
 def _renderer(context: RenderContext) -> Renderer:
     """One converter per process, kept between tasks."""
     return Renderer(context)
+
+
+def _warm(context: RenderContext) -> None:
+    _renderer(context)
 
 
 def _render_batch(context: RenderContext, cards: list[Card]) -> list[Result]:
