@@ -23,6 +23,7 @@ from .check.validate import validate
 from .config import DeckConfig
 from .fsutil import atomic_write
 from .model import Card, Location, RenderedCard, Report
+from .output import diagnostic_lines
 from .render.parallel import PARALLEL_MIN, Rendering, Workers
 from .render.renderer import RenderContext
 from .source.files import parse_all
@@ -172,7 +173,7 @@ def build(
         if record is not None:
             record.save(digest, target, data)
     if inputs and record is not None:
-        record.seal(input_digest(config), [str(d) for d in report.diagnostics])
+        record.seal(input_digest(config), [text for text, _ in diagnostic_lines(report)])  # as shown
     return target, report
 
 
