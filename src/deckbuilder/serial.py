@@ -117,12 +117,9 @@ SPAN_KINDS = frozenset({"fence", "code", "math"})
 
 
 def _span(value: Any) -> Span:
-    # `type(...) is int` also refuses bools; thousands of spans a deck, so one test for all
-    if not (
-        type(value) is list
-        and len(value) == 6
-        and value[0] in SPAN_KINDS
-        and all(type(v) is int and v >= 0 for v in value[1:])
-    ):
-        raise Malformed("expected a span")
-    return Span(*value)
+    # Thousands of spans a deck: one test for all five numbers (`type(...) is int` refuses bools).
+    if type(value) is list and len(value) == 6 and value[0] in SPAN_KINDS:
+        numbers = value[1:]
+        if set(map(type, numbers)) == {int} and min(numbers) >= 0:
+            return Span(*value)
+    raise Malformed("expected a span")

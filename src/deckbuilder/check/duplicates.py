@@ -18,7 +18,7 @@ def _plain(text: str) -> str:
     return NOT_WORD.sub("", text)
 
 
-@lru_cache(maxsize=256)  # a card with stock text is a candidate of many: make its set once, keep a few
+@lru_cache(maxsize=64)  # a card with stock text is a candidate of many: make its set once, keep a few
 def _shingles(plain: str) -> frozenset[str]:
     return frozenset(plain[i : i + SHINGLE] for i in range(len(plain) - SHINGLE + 1))
 
@@ -72,3 +72,4 @@ def similar_pairs(texts: list[str], threshold: float) -> Iterator[tuple[int, int
             similarity = common / (len(mine) + len(theirs) - common)
             if similarity >= threshold:
                 yield other, index, similarity
+    _shingles.cache_clear()  # the sets are big: keep none after the search
