@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -246,3 +247,22 @@ def test_preview_makes_one_card_per_cloze_number_as_anki_does(make_project: Make
         "</span>", ""
     )
     assert '<span class="cloze" data-ordinal="2">乙</span>' in second.back and "甲" in second.back
+
+
+def test_design_findings_come_back_from_the_cache_and_follow_deck_toml(make_project: MakeProject) -> None:
+    """A card's design findings are cached with its render: a cached check lists the same ones,
+    and a change of the [design] settings is seen at once (the entry is keyed by them)."""
+    two = "## 是什么？为什么？\n<!-- id: m-two -->\n答案。\n"
+    root = make_project({"cards/more/more.md": two})
+    runner = CliRunner()
+    fresh = runner.invoke(main, ["check", "--design", "--no-cache", "--project", str(root)])
+    assert runner.invoke(main, ["build", "--project", str(root)]).exit_code == 0  # fills the cache
+    db = root / ".cache/deckbuilder/cache-json.sqlite3"
+    with sqlite3.connect(db) as conn:
+        stored = [value.decode() for (value,) in conn.execute("select value from render")]
+    assert sum("asks 2 questions" in value for value in stored) == 1  # what the cached check below reads
+    cached = runner.invoke(main, ["check", "--design", "--project", str(root)])
+    assert cached.output == fresh.output and "note: design: the prompt asks 2 questions" in cached.output
+    (root / "deck.toml").write_text(DECK_TOML + '\n[design]\nenforce = ["more"]\n', encoding="utf-8")
+    enforced = runner.invoke(main, ["check", "--strict", "--project", str(root)])
+    assert enforced.exit_code == 1 and "error: design: the prompt asks 2 questions" in enforced.output

@@ -214,6 +214,7 @@ def duplicate_design(cards: Iterable[Card], limits: DesignLimits) -> list[Diagno
 
 
 def design_findings(cards: Iterable[Card], limits: DesignLimits) -> list[Diagnostic]:
+    """Every design finding of these cards (a build gets the same from its two stages)."""
     cards = list(cards)
     return [d for card in cards for d in card_design(card, limits)] + duplicate_design(cards, limits)
 
