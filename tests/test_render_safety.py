@@ -295,13 +295,13 @@ def test_display_math_that_opens_mid_line_keeps_its_closing_line() -> None:
 
 def test_one_scanner_for_blocks_serves_the_splitter_the_dialect_and_the_checks() -> None:
     """Fences and display formulas come from source/spans.blocks everywhere: a formula opened in a
-    block quote is one for the splitter too (left open, it is reported), and its span is recorded."""
-    from deckbuilder.source.spans import blocks
+    block quote is one for the splitter too (left open, it is reported), and its span is found."""
+    from deckbuilder.source.spans import blocks, card_spans
 
     text = "段落\n> 引用\n> $$\n> z\n> $$\n"
     assert [(b.kind, b.first, b.last) for b in blocks(text.split("\n"))] == [("math", 2, 4)]
     cards, problems = split_cards(f"## 问\n<!-- id: a -->\n\n{text}", "x.md", "s")
-    assert problems == [] and [s.kind for s in cards[0].spans[1]] == ["math"]
+    assert problems == [] and [s.kind for s in card_spans(cards[0])[1]] == ["math"]
     _, problems = split_cards("## 问\n<!-- id: a -->\n\n> $$\n> z\n", "x.md", "s")
     assert [(p.location.line, p.message) for p in problems] == [
         (4, "display math opened with '$$' here is never closed")

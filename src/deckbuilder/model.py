@@ -92,7 +92,8 @@ class Card:
     fold: str = ""  # depth below the fold (closed <details>): after the answer, or the back extra of a cloze
     fold_line: int = 0
     fold_label: str = ""
-    # where code and math stand in question, answer, back extra and fold (source/spans.py)
+    # where code and math stand in question, answer, back extra and fold: found by the per-card
+    # work (source/spans.with_spans), not kept on every parsed card
     spans: tuple[tuple[Span, ...], ...] = ()
 
     @property

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Card, CardType, CodeBlock, Diagnostic, Location, Severity, Span
+from .model import Card, CardType, CodeBlock, Diagnostic, Location, Severity
 
 CARD_TEXT = ("id", "subdeck", "question", "answer", "back_extra", "retired_in", "fold", "fold_label")
 CARD_LINES = ("answer_line", "back_extra_line", "fold_line")
@@ -53,7 +53,6 @@ def card_json(card: Card) -> dict[str, Any]:
         "tags": list(card.tags),
         "location": location_json(card.location),
         "code": [[b.language, b.source, location_json(b.location), b.is_check] for b in card.code_blocks],
-        "spans": [[[s.kind, s.start, s.end, s.body_start, s.body_end, s.line] for s in field] for field in card.spans],
     }
 
 
@@ -74,12 +73,7 @@ def card_from(value: Any) -> Card:
         raise Malformed("expected a card type") from None
     texts = {name: _text(value.get(name)) for name in CARD_TEXT}
     lines = {name: _number(value.get(name)) for name in CARD_LINES}
-    raw_spans = value.get("spans")
-    if not isinstance(raw_spans, list) or not all(isinstance(field, list) for field in raw_spans):
-        raise Malformed("expected spans")
-    spans = tuple(tuple(_span(item) for item in field) for field in raw_spans)
     return Card(
-        spans=spans,
         id=texts["id"],
         subdeck=texts["subdeck"],
         question=texts["question"],
@@ -111,15 +105,3 @@ def diagnostic_from(value: Any) -> Diagnostic:
     except ValueError:
         raise Malformed("expected a severity") from None
     return Diagnostic(location_from(value[0]), severity, _text(value[2]))
-
-
-SPAN_KINDS = frozenset({"fence", "code", "math"})
-
-
-def _span(value: Any) -> Span:
-    # Thousands of spans a deck: one test for all five numbers (`type(...) is int` refuses bools).
-    if type(value) is list and len(value) == 6 and value[0] in SPAN_KINDS:
-        numbers = value[1:]
-        if set(map(type, numbers)) == {int} and min(numbers) >= 0:
-            return Span(*value)
-    raise Malformed("expected a span")

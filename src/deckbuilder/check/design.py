@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..config import DesignLimits
 from ..model import Card, CardType, Diagnostic, Location, Severity, Span
-from ..source.spans import blank, bodies, find_spans
+from ..source.spans import blank, bodies, card_spans, find_spans
 from .duplicates import similar_pairs
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
@@ -66,16 +66,10 @@ def recall_text(card: Card) -> str:
     return card.answer
 
 
-def field_spans(card: Card) -> tuple[tuple[Span, ...], ...]:
-    """The spans the parser recorded for question, answer, back extra and fold (found here for a
-    card made without them, such as a removal notice)."""
-    return card.spans or tuple(find_spans(text) for text in (card.question, card.answer, card.back_extra, card.fold))
-
-
 def card_recall_units(card: Card) -> int:
-    """Recall units of what shows before the fold, from the spans the parser recorded."""
+    """Recall units of what shows before the fold."""
     fields = [(card.answer, 1)] + ([(card.back_extra, 2)] if card.card_type is CardType.CLOZE else [])
-    spans = field_spans(card)
+    spans = card_spans(card)
     return sum(recall_units(text, spans[index]) for text, index in fields if text)
 
 
@@ -101,7 +95,7 @@ def card_findings(card: Card, limits: DesignLimits) -> Iterator[Finding]:
             f"recall part is {units} units (limit {limits.recall_units}): move depth below '<!-- fold -->' "
             "or split the card",
         )
-    spans = field_spans(card)
+    spans = card_spans(card)
     asked = len(QUESTION_MARK.findall(segments(card.question, spans[0]).prose))
     if asked > 1:
         yield Finding(

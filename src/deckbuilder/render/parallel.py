@@ -11,12 +11,14 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from ..cache import BuildCache
 from ..cachekeys import render_key
 from ..check.design import card_design
 from ..errors import UserError
 from ..model import Card, Diagnostic, RenderedCard
+from ..source.spans import with_spans
 from .renderer import RenderContext, Renderer
 
 PARALLEL_MIN = 300  # below this many cards to render, starting workers costs more than it saves
@@ -25,6 +27,9 @@ WORKERS_ENV = "DECKBUILDER_WORKERS"
 
 # A card's HTML, the problems rendering found, and its design findings.
 Result = tuple[RenderedCard, list[Diagnostic], list[Diagnostic]]
+# What a worker sends back for a card: its HTML fields and media, problems and design findings
+# (not the card: the caller has it, and a second copy of every card would double the memory).
+Done = tuple[tuple[str, str, str], tuple[tuple[str, Path], ...], list[Diagnostic], list[Diagnostic]]
 
 
 class WorkerDied(UserError):
@@ -47,6 +52,9 @@ class Workers:
         return self
 
     def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
@@ -73,11 +81,11 @@ class Rendering:
     def __init__(
         self, context: RenderContext, cards: list[Card], keys: list[str], cache: BuildCache | None, workers: Workers
     ) -> None:
-        self.context, self.cache = context, cache
+        self.context, self.cache, self.workers = context, cache, workers
         self.keys = [render_key(key, context.design) for key in keys] if cache is not None else keys
         self.hits = cache.get_many(cards, self.keys) if cache is not None else [None] * len(cards)
         self.misses = [card for card, hit in zip(cards, self.hits, strict=True) if hit is None]
-        self.tasks: list[Future[list[Result]]] = []
+        self.tasks: list[Future[list[Done]]] = []
         count = min(workers.size, len(self.misses) // PARALLEL_MIN)
         if count > 1 or (workers.pool is not None and len(self.misses) > TASK):
             pool = workers.start(context, count)
@@ -92,13 +100,17 @@ class Rendering:
             done = [r for task in self.tasks for r in task.result()] if self.tasks else None
         except BrokenProcessPool:
             raise WorkerDied() from None
-        fresh = iter(done if done is not None else _render_batch(self.context, self.misses))
+        self.workers.stop()  # their work is back: free their memory before the results grow ours
+        fresh = iter(
+            zip(self.misses, done if done is not None else _render_batch(self.context, self.misses), strict=True)
+        )
         results: list[Result] = []
         for key, hit in zip(self.keys, self.hits, strict=True):
             if hit is not None:
                 results.append((hit[0], [], hit[1]))
                 continue
-            rendered, problems, design = next(fresh)
+            card, (html, media, problems, design) = next(fresh)
+            rendered = RenderedCard(card, *html, media)
             if self.cache is not None and not problems:
                 self.cache.put(rendered, design, key)
             results.append((rendered, problems, design))
@@ -115,9 +127,15 @@ def _warm(context: RenderContext) -> None:
     _renderer(context)
 
 
-def _render_batch(context: RenderContext, cards: list[Card]) -> list[Result]:
+def _render_batch(context: RenderContext, cards: list[Card]) -> list[Done]:
     renderer = _renderer(context)
-    return [(*renderer.render(card), card_design(card, context.design)) for card in cards]
+    cards = [with_spans(card) for card in cards]  # found once for the render and the design check
+    return [_done(*renderer.render(card), card_design(card, context.design)) for card in cards]
+
+
+def _done(rendered: RenderedCard, problems: list[Diagnostic], design: list[Diagnostic]) -> Done:
+    html = (rendered.question_html, rendered.answer_html, rendered.back_extra_html)
+    return html, rendered.media, problems, design
 
 
 def die_with_parent(parent: int) -> None:

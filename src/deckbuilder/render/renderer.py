@@ -14,6 +14,7 @@ import markdown
 
 from ..config import DesignLimits
 from ..model import Card, CardType, Diagnostic, Location, RenderedCard, did_you_mean, error
+from ..source.spans import card_spans
 from .cloze import CLOZE_START
 from .dialect import CardDialect
 from .fieldcheck import check_code_languages, check_math, locate
@@ -84,7 +85,7 @@ class Renderer:
             (card.back_extra, card.back_extra_line),
             (card.fold, card.fold_line),
         )
-        for (text, line), spans in zip(sources, card.spans or [None] * 4, strict=True):
+        for (text, line), spans in zip(sources, card_spans(card), strict=True):
             where = Location(card.location.path, line)
             rendered, found = self.convert(text, cloze, where) if text.strip() else ("", [])
             problems += found + check_math(rendered, text, where)

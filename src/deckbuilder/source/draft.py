@@ -12,7 +12,6 @@ from ..fsutil import split_lines
 from ..model import Card, CardType, CodeBlock, Diagnostic, Location, error
 from .decode import MAX_CARD_CHARS
 from .metadata import Metadata
-from .spans import find_spans
 
 
 @dataclass
@@ -67,7 +66,6 @@ def to_card(draft: Draft, path: str, subdeck: str, file_tags: tuple[str, ...]) -
         fold=fold_text,
         fold_line=draft.body_start + fold_start + _leading_blank_lines(fold) if "".join(fold).strip() else 0,
         fold_label=draft.fold_label,
-        spans=tuple(find_spans(text) for text in (draft.heading, answer, back_text, fold_text)),
     )
     return card, problems
 

@@ -3,17 +3,17 @@
 `blocks` finds code fences and display formulas line by line; the card splitter reads them (a `## `
 inside either is no heading) and so does `find_spans`, which adds the inline spans (backtick code,
 `$…$` that opens before a non-space and closes after one, not followed by a digit, `\\(…\\)`, and
-`$$…$$` or `\\[…\\]` within a line). The parser records each field's spans on its Card; the checks,
-the safety net and the dialect read them instead of scanning with rules of their own.
+`$$…$$` or `\\[…\\]` within a line). The checks, the safety net and the dialect read spans from
+here (`card_spans`: once per card in the per-card work) instead of scanning with rules of their own.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..model import Span
+from ..model import Card, Span
 
 FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 DISPLAY_OPENERS = (("$$", "$$"), ("\\[", "\\]"))
@@ -135,3 +135,13 @@ def blank(text: str, spans: tuple[Span, ...], fill: str = " ") -> str:
 
 def bodies(text: str, spans: tuple[Span, ...], kind: str) -> list[str]:
     return [text[s.body_start : s.body_end] for s in spans if s.kind == kind or (kind == "code" and s.kind == "fence")]
+
+
+def card_spans(card: Card) -> tuple[tuple[Span, ...], ...]:
+    """The spans of question, answer, back extra and fold: those the card carries, else found."""
+    return card.spans or tuple(find_spans(text) for text in (card.question, card.answer, card.back_extra, card.fold))
+
+
+def with_spans(card: Card) -> Card:
+    """The card carrying its spans, for work that reads them more than once (render, design)."""
+    return card if card.spans else replace(card, spans=card_spans(card))
