@@ -263,3 +263,25 @@ def test_fingerprint_follows_the_versions_of_the_output_libraries(monkeypatch: p
         assert cache.tool_fingerprint() != before
     finally:
         cache.tool_fingerprint.cache_clear()
+
+
+@pytest.mark.slow
+def test_this_process_renders_what_no_worker_has_begun(make_project: MakeProject) -> None:
+    """The build renders the tail of the queue itself while the workers take the head: every
+    card's result is the one a single process gives, whichever process rendered it."""
+    from deckbuilder.config import load_config
+    from deckbuilder.render.parallel import Rendering, Workers
+    from deckbuilder.render.renderer import RenderContext
+    from deckbuilder.source.files import parse_all
+
+    config = load_config(many_cards(make_project, 900))
+    cards = parse_all(config, None).cards
+    context = RenderContext(config.root, design=config.design)
+    with Workers(1) as alone:
+        serial = Rendering(context, cards, [""] * len(cards), None, alone).results()
+    with Workers(2) as workers:
+        shared = Rendering(context, cards, [""] * len(cards), None, workers)
+        results = shared.results()
+    here = [task.cancelled() for task in shared.tasks]
+    assert any(here) and not all(here)  # both this process and the workers rendered
+    assert results == serial

@@ -103,7 +103,7 @@ def gather(config: DeckConfig, options: Options | None = None, writable: bool = 
     context = RenderContext(config.root, design=config.design)
     with opened_cache(config, options, writable) as cache, Workers(options.workers) as workers:
         if options.workers > 1 and renders_many(config, cache):
-            workers.start(context, options.workers)  # they get ready while the files are parsed
+            workers.start(context)  # they get ready while the files are parsed
         parsed = parse_all(config, cache)
         releases = options.releases if options.releases is not None else released(config.root)
         rendering = Rendering(context, parsed.cards, parsed.keys, cache, workers)

@@ -41,8 +41,8 @@ class WorkerDied(UserError):
 
 
 class Workers:
-    """Render worker processes: started when first needed, or early (`start`) to be ready by the
-    time parsing is done; stopped on exit."""
+    """Render worker processes, `size` of them: started when first needed, or early (`start`) to
+    be ready by the time parsing is done; stopped on exit."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -59,8 +59,9 @@ class Workers:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
 
-    def start(self, context: RenderContext, count: int) -> ProcessPoolExecutor:
+    def start(self, context: RenderContext) -> ProcessPoolExecutor:
         if self.pool is None:
+            count = self.size
             # spawn, not fork: a worker need not carry a copy of the whole parsed deck
             spawn = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(
@@ -74,9 +75,9 @@ class Workers:
 class Rendering:
     """Cards being rendered. Cache hits are read at once; the misses go to the workers (when there
     are enough of them to pay for starting processes, or the workers are running already), which
-    render while the caller does something else. `results()` waits for them and is the same
-    whatever the cache held or how many workers ran; results without a render problem are stored
-    in the cache."""
+    render while the caller does something else; then `results()` renders here, from the end, what
+    no worker has begun, and waits for the rest. The results are the same whatever the cache held
+    or how many processes ran; those without a render problem are stored in the cache."""
 
     def __init__(
         self, context: RenderContext, cards: list[Card], keys: list[str], cache: BuildCache | None, workers: Workers
@@ -85,25 +86,32 @@ class Rendering:
         self.keys = [render_key(key, context.design) for key in keys] if cache is not None else keys
         self.hits = cache.get_many(cards, self.keys) if cache is not None else [None] * len(cards)
         self.misses = [card for card, hit in zip(cards, self.hits, strict=True) if hit is None]
+        self.batches = [self.misses[i : i + TASK] for i in range(0, len(self.misses), TASK)]
         self.tasks: list[Future[list[Done]]] = []
-        count = min(workers.size, len(self.misses) // PARALLEL_MIN)
-        if count > 1 or (workers.pool is not None and len(self.misses) > TASK):
-            pool = workers.start(context, count)
-            batches = [self.misses[i : i + TASK] for i in range(0, len(self.misses), TASK)]
+        many = min(workers.size, len(self.misses) // PARALLEL_MIN) > 1
+        if many or (workers.pool is not None and len(self.batches) > 1):
+            pool = workers.start(context)
             try:
-                self.tasks = [pool.submit(_render_batch, context, batch) for batch in batches]
+                self.tasks = [pool.submit(_render_batch, context, batch) for batch in self.batches]
             except BrokenProcessPool:  # a worker started early died already
                 raise WorkerDied() from None
 
-    def results(self) -> list[Result]:
+    def _fresh(self) -> list[Done]:
+        if not self.tasks:
+            return _render_batch(self.context, self.misses)
+        mine: dict[int, list[Done]] = {}
+        for index in reversed(range(len(self.tasks))):
+            if not self.tasks[index].cancel():  # a worker has it: so it has every batch before
+                break
+            mine[index] = _render_batch(self.context, self.batches[index])
         try:
-            done = [r for task in self.tasks for r in task.result()] if self.tasks else None
+            return [r for i, task in enumerate(self.tasks) for r in (mine[i] if i in mine else task.result())]
         except BrokenProcessPool:
             raise WorkerDied() from None
+
+    def results(self) -> list[Result]:
+        fresh = iter(zip(self.misses, self._fresh(), strict=True))
         self.workers.stop()  # their work is back: free their memory before the results grow ours
-        fresh = iter(
-            zip(self.misses, done if done is not None else _render_batch(self.context, self.misses), strict=True)
-        )
         results: list[Result] = []
         for key, hit in zip(self.keys, self.hits, strict=True):
             if hit is not None:
