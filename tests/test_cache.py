@@ -282,6 +282,5 @@ def test_this_process_renders_what_no_worker_has_begun(make_project: MakeProject
     with Workers(2) as workers:
         shared = Rendering(context, cards, [""] * len(cards), None, workers)
         results = shared.results()
-    here = [task.cancelled() for task in shared.tasks]
-    assert any(here) and not all(here)  # both this process and the workers rendered
+    assert 0 < len(shared.tasks) < len(shared.batches)  # both the workers and this process rendered
     assert results == serial

@@ -253,5 +253,5 @@ def test_a_killed_worker_is_a_clear_error_and_nothing_is_written(make_project: M
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
     assert "render worker process died" in err and "DECKBUILDER_WORKERS=1" in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
     assert not out.exists() or list(out.iterdir()) == []

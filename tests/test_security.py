@@ -228,7 +228,7 @@ def test_workers_die_with_a_killed_build(make_project: MakeProject, tmp_path: Pa
     """kill -9 of the build runs no clean-up; its render workers must still go away."""
     body = "".join(f"## 问题 {i}\n<!-- id: big-{i} -->\n\n答案 $a_{i}$\n\n" for i in range(6000))
     root = make_project({"cards/more/big.md": body})
-    env = {**os.environ, "DECKBUILDER_WORKERS": "2"}
+    env = {**os.environ, "DECKBUILDER_WORKERS": "3"}  # the build and two workers
     command = [
         sys.executable,
         "-m",

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .apkg.ledger import LEDGER_NAME, Ledger, load_ledger
-from .apkg.package import package_bytes
 from .apkg.releases import released
 from .apkg.retired import Retired, check_reuse, check_shipped, load_retired, notice, retired_path
 from .apkg.stamping import Stamper
@@ -159,6 +158,8 @@ def build(
     report = project.report
     if report.errors(strict):
         return None, report
+    from .apkg.package import package_bytes  # genanki: imported by a build that writes, not by every run
+
     stamper = stamp(project, options.now)
     digest = stamper.package_digest()
     data = None if record is not None and record.unchanged(digest, target) else package_bytes(config, stamper)

@@ -10,8 +10,8 @@ from ..cachekeys import tool_fingerprint
 from ..config import DeckConfig
 from ..model import RenderedCard
 from .ledger import Entry, Ledger
+from .notes import PackagedNote, note_content
 from .notetypes import NOTE_TYPES, schema_hash
-from .package import PackagedNote, note_content
 from .releases import footer_version
 
 

@@ -25,14 +25,16 @@ def _shingles(plain: str) -> frozenset[str]:
 
 # About a quarter of the shingles, chosen the same way for every card (by the code of the middle
 # character), so that two alike cards keep alike samples: enough to find candidates in little
-# memory. One regex finds them all at C speed (overlapping, by a lookahead).
-SAMPLED = re.compile(
-    "(?=(.[" + "".join(re.escape(chr(c)) for c in range(0, 0x10000, 4) if not 0xD800 <= c < 0xE000) + "].))", re.S
-)
+# memory. One regex finds them all at C speed (overlapping, by a lookahead); made on first use,
+# as it takes a while to compile.
+@lru_cache(maxsize=1)
+def _sampled() -> re.Pattern[str]:
+    middle = "".join(re.escape(chr(c)) for c in range(0, 0x10000, 4) if not 0xD800 <= c < 0xE000)
+    return re.compile("(?=(.[" + middle + "].))", re.S)
 
 
 def _sample(plain: str) -> set[str]:
-    return set(SAMPLED.findall(plain))
+    return set(_sampled().findall(plain))
 
 
 def _candidate_sample(plain: str) -> set[str]:

@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 
 from ..apkg.ledger import LEDGER_NAME, load_ledger
+from ..apkg.notes import note_content, source_field
 from ..apkg.notetypes import BASIC, CLOZE, NoteType, note_css
-from ..apkg.package import note_content, source_field
 from ..apkg.releases import footer_version, released
 from ..config import DeckConfig
 from ..fsutil import atomic_write

@@ -9,7 +9,8 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -41,8 +42,9 @@ class WorkerDied(UserError):
 
 
 class Workers:
-    """Render worker processes, `size` of them: started when first needed, or early (`start`) to
-    be ready by the time parsing is done; stopped on exit."""
+    """The processes that render: this one and `size - 1` workers, started when first needed, or
+    early (`start`) to be ready by the time parsing is done; stopped on exit. (This process takes
+    its share after its own checks: one worker fewer is as fast and holds less memory.)"""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -59,9 +61,13 @@ class Workers:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
 
+    @property
+    def count(self) -> int:
+        return max(1, self.size - 1)
+
     def start(self, context: RenderContext) -> ProcessPoolExecutor:
         if self.pool is None:
-            count = self.size
+            count = self.count
             # spawn, not fork: a worker need not carry a copy of the whole parsed deck
             spawn = multiprocessing.get_context("spawn")
             self.pool = ProcessPoolExecutor(
@@ -75,9 +81,10 @@ class Workers:
 class Rendering:
     """Cards being rendered. Cache hits are read at once; the misses go to the workers (when there
     are enough of them to pay for starting processes, or the workers are running already), which
-    render while the caller does something else; then `results()` renders here, from the end, what
-    no worker has begun, and waits for the rest. The results are the same whatever the cache held
-    or how many processes ran; those without a render problem are stored in the cache."""
+    render while the caller does something else; then `results()` renders here, from the end of
+    the queue, what no worker has taken, and waits for the rest. The results are the same whatever
+    the cache held or how many processes ran; those without a render problem are stored in the
+    cache."""
 
     def __init__(
         self, context: RenderContext, cards: list[Card], keys: list[str], cache: BuildCache | None, workers: Workers
@@ -87,25 +94,50 @@ class Rendering:
         self.hits = cache.get_many(cards, self.keys) if cache is not None else [None] * len(cards)
         self.misses = [card for card, hit in zip(cards, self.hits, strict=True) if hit is None]
         self.batches = [self.misses[i : i + TASK] for i in range(0, len(self.misses), TASK)]
-        self.tasks: list[Future[list[Done]]] = []
+        self.queue: deque[int] = deque()  # batches no process has taken yet
+        self.tasks: dict[int, Future[list[Done]]] = {}
+        self.broken = False
+        self.feeder: threading.Thread | None = None
         many = min(workers.size, len(self.misses) // PARALLEL_MIN) > 1
         if many or (workers.pool is not None and len(self.batches) > 1):
             pool = workers.start(context)
-            try:
-                self.tasks = [pool.submit(_render_batch, context, batch) for batch in self.batches]
-            except BrokenProcessPool:  # a worker started early died already
-                raise WorkerDied() from None
+            self.queue.extend(range(len(self.batches)))
+            self.feeder = threading.Thread(target=self._feed, args=(pool,), name="render-feeder", daemon=True)
+            self.feeder.start()
+
+    def _feed(self, pool: ProcessPoolExecutor) -> None:
+        """Keep every worker a batch ahead, from the front of the queue. (Handing batches out as
+        they are needed, not all at once, leaves the rest to this process without cancelling
+        futures, which a broken pool cannot take in Python 3.11.)"""
+        running: set[Future[list[Done]]] = set()
+        try:
+            while True:
+                while len(running) < 2 * self.workers.count:
+                    try:
+                        index = self.queue.popleft()
+                    except IndexError:
+                        return
+                    self.tasks[index] = task = pool.submit(_render_batch, self.context, self.batches[index])
+                    running.add(task)
+                running = wait(running, return_when=FIRST_COMPLETED).not_done
+        except (BrokenProcessPool, RuntimeError):  # a worker died, or the build is stopping
+            self.broken = True
 
     def _fresh(self) -> list[Done]:
-        if not self.tasks:
+        if self.feeder is None:
             return _render_batch(self.context, self.misses)
         mine: dict[int, list[Done]] = {}
-        for index in reversed(range(len(self.tasks))):
-            if not self.tasks[index].cancel():  # a worker has it: so it has every batch before
+        while not self.broken:
+            try:
+                index = self.queue.pop()
+            except IndexError:
                 break
             mine[index] = _render_batch(self.context, self.batches[index])
+        self.feeder.join()
         try:
-            return [r for i, task in enumerate(self.tasks) for r in (mine[i] if i in mine else task.result())]
+            if self.broken:
+                raise BrokenProcessPool
+            return [r for i in range(len(self.batches)) for r in (mine[i] if i in mine else self.tasks[i].result())]
         except BrokenProcessPool:
             raise WorkerDied() from None
 
