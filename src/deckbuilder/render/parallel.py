@@ -13,14 +13,17 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..cache import BuildCache
 from ..cachekeys import render_key
 from ..check.design import card_design
 from ..errors import UserError
 from ..model import Card, Diagnostic, RenderedCard
 from ..source.spans import with_spans
 from .renderer import RenderContext, Renderer
+
+if TYPE_CHECKING:  # a worker never opens the cache: it need not import it
+    from ..cache import BuildCache
 
 PARALLEL_MIN = 300  # below this many cards to render, starting workers costs more than it saves
 TASK = 100  # cards per task: results come back evenly and no worker holds many
@@ -164,7 +167,8 @@ def _renderer(context: RenderContext) -> Renderer:
 
 
 def _warm(context: RenderContext) -> None:
-    _renderer(context)
+    """Get the converter ready, Pygments' Python lexer too (most code in the deck is Python)."""
+    _renderer(context).convert("```python\npass\n```")
 
 
 def _render_batch(context: RenderContext, cards: list[Card]) -> list[Done]:
