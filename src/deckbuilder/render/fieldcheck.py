@@ -17,9 +17,10 @@ INLINE_MATH = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 BLOCK_MATH = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
 
 
-def locate(origin: list[tuple[str, int]], needle: str, nth: int = 0) -> int:
-    """The source line of the `nth` line holding `needle` in a field made from these (text, first
-    line) parts: the same problem twice is reported at each of its lines."""
+def locate(origin: list[tuple[str, int]], needle: str, nth: int = 0, default: int | None = None) -> int:
+    """The source line of the `nth` line holding (the first line of) `needle` in a field made from
+    these (text, first line) parts: the same problem twice is reported at each of its lines. When
+    no line holds it: `default`, else the field's first line."""
     probe = needle.strip().split("\n")[0].lower()
     if probe:
         hits = [
@@ -30,21 +31,7 @@ def locate(origin: list[tuple[str, int]], needle: str, nth: int = 0) -> int:
         ]
         if hits:
             return hits[min(nth, len(hits) - 1)]
-    return origin[0][1]
-
-
-def _source_line(text: str, first_line: int, needle: str, default: int | None = None) -> int:
-    """The line of `text` (which starts at `first_line`) holding the first line of `needle`.
-
-    Falls back to `default`, or to `first_line` when no default is given.
-    """
-    stripped = needle.strip()
-    probe = stripped.split("\n")[0].lower() if stripped else ""
-    if probe:
-        for offset, line in enumerate(text.split("\n")):
-            if probe in line.lower():
-                return first_line + offset
-    return first_line if default is None else default
+    return origin[0][1] if default is None else default
 
 
 @lru_cache(maxsize=1)
@@ -82,9 +69,10 @@ def check_math(rendered: str, source: str, where: Location) -> list[Diagnostic]:
             tex = m.group(1)
             if "&" in tex:
                 tex = html.unescape(tex)
-            line = _source_line(source, where.line, tex)
+            origin = [(source, where.line)]
+            line = locate(origin, tex)
             for message in math_problems(tex):
                 problems.append(error(Location(where.path, line), f"{message}: '{tex.strip()[:60]}'"))
             for needle, message in undefined_tex(tex):
-                problems.append(error(Location(where.path, _source_line(source, where.line, needle, line)), message))
+                problems.append(error(Location(where.path, locate(origin, needle, default=line)), message))
     return problems
