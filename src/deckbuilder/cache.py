@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from .check.design import CardDesign
 from .model import Card, Diagnostic, RenderedCard
 from .serial import Malformed, card_from, card_json, diagnostic_from, diagnostic_json
 from .trust import sign, verify
@@ -32,8 +33,8 @@ PENDING_BYTES = 4 << 20  # new entries held before they are written
 
 # A parsed file: its cards, the problems found, and each card's render key.
 Parsed = tuple[tuple[Card, ...], list[Diagnostic], tuple[str, ...]]
-# A cached render: the card's HTML and its design findings.
-Hit = tuple[RenderedCard, list[Diagnostic]]
+# A cached render: the card's HTML and what its own design checks found.
+Hit = tuple[RenderedCard, CardDesign]
 
 
 class BuildCache:
@@ -142,9 +143,11 @@ class BuildCache:
 
     def _decode(self, card: Card, key: str, row: tuple[bytes, str] | None) -> Hit | None:
         entry = self._load(key, row)
-        if not (isinstance(entry, list) and len(entry) == 5 and all(isinstance(f, str) for f in entry[:3])):
+        if not (
+            isinstance(entry, list) and len(entry) == 6 and all(isinstance(f, str) for f in (*entry[:3], entry[5]))
+        ):
             return None
-        question, answer, back, stored_media, stored_design = entry
+        question, answer, back, stored_media, stored_design, sample = entry
         if not isinstance(stored_media, list) or not all(
             isinstance(m, list) and len(m) == 2 and all(isinstance(part, str) for part in m) for m in stored_media
         ):
@@ -153,15 +156,15 @@ class BuildCache:
         if not all(_media_current(name, path) for name, path in media):
             return None
         try:
-            design = [diagnostic_from(d) for d in stored_design] if isinstance(stored_design, list) else None
+            findings = tuple(diagnostic_from(d) for d in stored_design) if isinstance(stored_design, list) else None
         except Malformed:
             return None
-        if design is None:
+        if findings is None:
             return None
         self.hits += 1
-        return RenderedCard(card, question, answer, back, media), design
+        return RenderedCard(card, question, answer, back, media), CardDesign(findings, sample)
 
-    def put(self, rendered: RenderedCard, design: list[Diagnostic], key: str) -> None:
+    def put(self, rendered: RenderedCard, design: CardDesign, key: str) -> None:
         try:
             media = tuple((name, path.relative_to(self.root).as_posix()) for name, path in rendered.media)
         except ValueError:  # media outside the root (a symlinked root): render it every time
@@ -171,7 +174,8 @@ class BuildCache:
             rendered.answer_html,
             rendered.back_extra_html,
             [list(m) for m in media],
-            [diagnostic_json(d) for d in design],
+            [diagnostic_json(d) for d in design.findings],
+            design.sample,
         ]
         self._put("render", key, _dump(entry))
 

@@ -76,9 +76,10 @@ def ledger_path(config: DeckConfig) -> tuple[Path, str]:
 
 
 def check(config: DeckConfig, cards: list[Card], releases: dict[str, int]) -> Project:
-    """The check stage: everything across cards (ids, syllabus, design, retired ids, ledger)."""
+    """The check stage: everything across cards (ids, syllabus, retired ids, ledger) but near
+    duplicates, which start from what the per-card work finds."""
     questions, problems = load_syllabus(config.syllabus_path, config.syllabus)
-    problems += validate(cards, questions) + duplicate_design(cards, config.design)
+    problems += validate(cards, questions)
     retired_file, retired_rel = retired_path(config)
     retired, found = load_retired(retired_file, retired_rel)
     problems += found + check_reuse(cards, retired)
@@ -110,10 +111,12 @@ def gather(config: DeckConfig, options: Options | None = None, writable: bool = 
         rendered = rendering.results()
     report = project.report
     report.rendered = [card for card, _, _ in rendered]
+    designs = [design for _, _, design in rendered]
     report.diagnostics = sorted(
         parsed.diagnostics
         + report.diagnostics
-        + [d for _, _, design in rendered for d in design]
+        + duplicate_design(parsed.cards, designs, config.design)
+        + [d for design in designs for d in design.findings]
         + [d for _, found, _ in rendered for d in found],
         key=lambda d: (d.location.path, d.location.line),
     )

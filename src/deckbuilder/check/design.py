@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from ..config import DesignLimits
 from ..model import Card, CardType, Diagnostic, Location, Severity, Span
 from ..source.spans import blank, bodies, card_spans, find_spans
-from .duplicates import similar_pairs
+from .duplicates import sample, similar_pairs
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 WORD = re.compile(r"[A-Za-z0-9]+(?:['’.\-][A-Za-z0-9]+)*")
@@ -178,20 +178,41 @@ def _cloze_giveaways(card: Card) -> Iterator[Finding]:
                 break
 
 
-def card_design(card: Card, limits: DesignLimits) -> list[Diagnostic]:
+@dataclass(frozen=True, slots=True)
+class CardDesign:
+    """What a card's design checks find on the card alone, and the sample of its recall part that
+    the near-duplicate search (across cards) starts from."""
+
+    findings: tuple[Diagnostic, ...]
+    sample: str
+
+
+def card_design(card: Card, limits: DesignLimits) -> CardDesign:
     """One card's findings: everything but duplicates (they need the other cards)."""
-    return [] if card.retired_in else [diagnostic(f, limits) for f in card_findings(card, limits)]
+    if card.retired_in:
+        return CardDesign((), "")
+    return CardDesign(tuple(diagnostic(f, limits) for f in card_findings(card, limits)), sample(_compared(card)))
 
 
-def near_duplicates(cards: list[Card], threshold: float) -> Iterator[tuple[Card, Card, float]]:
-    """Pairs of cards whose recall parts nearly repeat each other (Markdown markup aside)."""
-    texts = [MARKUP.sub(" ", recall_text(card)) for card in cards]
-    for first, second, similarity in similar_pairs(texts, threshold):
+def _compared(card: Card) -> str:
+    """The text two cards are compared on: the recall part, Markdown markup aside."""
+    return MARKUP.sub(" ", recall_text(card))
+
+
+def near_duplicates(
+    cards: Sequence[Card], threshold: float, samples: Sequence[str] | None = None
+) -> Iterator[tuple[Card, Card, float]]:
+    """Pairs of cards whose recall parts nearly repeat each other (`samples`: each card's
+    `CardDesign.sample`, made here if not given)."""
+    if samples is None:
+        samples = [sample(_compared(card)) for card in cards]
+    for first, second, similarity in similar_pairs(samples, lambda i: _compared(cards[i]), threshold):
         yield cards[first], cards[second], similarity
 
 
-def duplicate_design(cards: Iterable[Card], limits: DesignLimits) -> list[Diagnostic]:
-    live = [card for card in cards if not card.retired_in]
+def duplicate_design(cards: Sequence[Card], designs: Sequence[CardDesign], limits: DesignLimits) -> list[Diagnostic]:
+    """The near-duplicate findings of live cards, from their `card_design`."""
+    live = [(card, design.sample) for card, design in zip(cards, designs, strict=True) if not card.retired_in]
     return [
         diagnostic(
             Finding(
@@ -203,14 +224,17 @@ def duplicate_design(cards: Iterable[Card], limits: DesignLimits) -> list[Diagno
             ),
             limits,
         )
-        for first, second, similarity in near_duplicates(live, limits.near_duplicate)
+        for first, second, similarity in near_duplicates(
+            [card for card, _ in live], limits.near_duplicate, [s for _, s in live]
+        )
     ]
 
 
 def design_findings(cards: Iterable[Card], limits: DesignLimits) -> list[Diagnostic]:
     """Every design finding of these cards (a build gets the same from its two stages)."""
     cards = list(cards)
-    return [d for card in cards for d in card_design(card, limits)] + duplicate_design(cards, limits)
+    designs = [card_design(card, limits) for card in cards]
+    return [d for design in designs for d in design.findings] + duplicate_design(cards, designs, limits)
 
 
 def diagnostic(f: Finding, limits: DesignLimits) -> Diagnostic:

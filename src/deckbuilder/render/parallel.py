@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..cachekeys import render_key
-from ..check.design import card_design
+from ..check.design import CardDesign, card_design
 from ..errors import UserError
 from ..model import Card, Diagnostic, RenderedCard
 from ..source.spans import with_spans
@@ -29,11 +29,11 @@ PARALLEL_MIN = 300  # below this many cards to render, starting workers costs mo
 TASK = 100  # cards per task: results come back evenly and no worker holds many
 WORKERS_ENV = "DECKBUILDER_WORKERS"
 
-# A card's HTML, the problems rendering found, and its design findings.
-Result = tuple[RenderedCard, list[Diagnostic], list[Diagnostic]]
-# What a worker sends back for a card: its HTML fields and media, problems and design findings
+# A card's HTML, the problems rendering found, and what its own design checks found.
+Result = tuple[RenderedCard, list[Diagnostic], CardDesign]
+# What a worker sends back for a card: its HTML fields and media, problems and design checks
 # (not the card: the caller has it, and a second copy of every card would double the memory).
-Done = tuple[tuple[str, str, str], tuple[tuple[str, Path], ...], list[Diagnostic], list[Diagnostic]]
+Done = tuple[tuple[str, str, str], tuple[tuple[str, Path], ...], list[Diagnostic], CardDesign]
 
 
 class WorkerDied(UserError):
@@ -177,7 +177,7 @@ def _render_batch(context: RenderContext, cards: list[Card]) -> list[Done]:
     return [_done(*renderer.render(card), card_design(card, context.design)) for card in cards]
 
 
-def _done(rendered: RenderedCard, problems: list[Diagnostic], design: list[Diagnostic]) -> Done:
+def _done(rendered: RenderedCard, problems: list[Diagnostic], design: CardDesign) -> Done:
     html = (rendered.question_html, rendered.answer_html, rendered.back_extra_html)
     return html, rendered.media, problems, design
 
