@@ -101,8 +101,9 @@ def test_real_anki_card_html_typesets_cleanly(chromium: Any, anki_page: AnkiPage
     assert failures(result) == []
 
 
-# With every fold open: each card side at 390 px. Code must wrap (never scroll or clip), nothing
-# may make the card wider than the phone; tables and formulas may scroll inside their own box.
+# With every fold open: each card side at 390 px. Code must wrap (never scroll or clip), display
+# formulas must fit (docs/card-style.md: split them with `aligned`), nothing may make the card wider
+# than the phone; only tables may scroll inside their own box.
 PROBE_PHONE = """() => {
   for (const d of document.querySelectorAll('details')) d.open = true;
   const bad = [];
@@ -112,6 +113,10 @@ PROBE_PHONE = """() => {
     for (const pre of side.querySelectorAll('pre')) {
       if (pre.scrollWidth > pre.clientWidth + 1) bad.push(side.dataset.source + ': code scrolls sideways: '
         + pre.textContent.split('\\n').sort((a, b) => b.length - a.length)[0].slice(0, 60));
+    }
+    for (const math of side.querySelectorAll('mjx-container[display="true"]')) {
+      if (math.scrollWidth > math.clientWidth + 1) bad.push(side.dataset.source + ': formula scrolls sideways ('
+        + math.scrollWidth + ' px in ' + math.clientWidth + '): ' + (math.closest('div.arithmatex') || math).textContent.slice(0, 40));
     }
     for (const el of side.querySelectorAll('pre, table, div.arithmatex, img, p, li')) {
       const r = el.getBoundingClientRect();
